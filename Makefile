@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-dev
+STAGE  ?= prod
+ROLE   ?= merchant
+SUB    ?= m1
+
+.PHONY: install run test lint token package bench jobs clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@echo "==> creating $(VENV) and installing requirements-dev.txt"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off --upgrade pip
+	@$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements-dev.txt \
+		| grep -E "^(Collecting|Successfully)" || true
+	@$(PY) -c "import chalice, pynamodb, moto, pytest"  # fail here, not later, if install broke
+	@touch $@
+
+install: $(STAMP)
+
+run: install  ## moto DynamoDB + tables + demo data + chalice local on 127.0.0.1:8000
+	@$(PY) -m local.run
+
+test: install  ## lint, then the whole suite
+	@echo "==> ruff"
+	@$(VENV)/bin/ruff check .
+	@echo "==> pytest"
+	@$(PY) -m pytest -n 2 -q
+
+lint: install
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check . || true
+
+token: install  ## make token ROLE=merchant SUB=m1
+	@$(PY) -m local.token --role $(ROLE) --sub $(SUB)
+
+package: install  ## build/packaged/sam.json: chalice package merged with infra/resources.json
+	@$(PY) -m infra.build --check
+	@AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package \
+		--stage $(STAGE) --merge-template infra/resources.json build/packaged
+	@echo "==> wrote build/packaged/sam.json"
+
+bench: install  ## round trips, import time and memory figures
+	@$(PY) -m bench.run
+
+clean:
+	rm -rf build .pytest_cache

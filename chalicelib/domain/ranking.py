@@ -1,0 +1,61 @@
+"""Ranking on shelves: expected value per impression, weighted by quality (DOMAIN.md).
+
+S = CTR̂ · CVR̂ · price^β · Q_product · Q_shop · boost, with Bayesian-averaged rates so a product
+with ten impressions is neither first nor last, and Q the traffic multiplier the scores give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    prior_ctr: float = 0.04
+    prior_ctr_weight: float = 200.0  # impressions' worth of belief in the prior
+    prior_cvr: float = 0.03
+    prior_cvr_weight: float = 100.0  # clicks' worth of belief in the prior
+    price_beta: float = 0.3
+    null_score_multiplier: float = 0.9
+    multiplier_floor: float = 0.2
+    multiplier_ceiling: float = 1.0
+
+
+DEFAULT_RANKING = RankingConfig()
+
+
+def bayesian_rate(successes: int, trials: int, prior_rate: float, prior_weight: float) -> float:
+    """(x + k·p) / (n + k): small samples lean on the prior, large ones on their own data."""
+    return (successes + prior_weight * prior_rate) / (trials + prior_weight)
+
+
+def traffic_multiplier(score: float | None, config: RankingConfig = DEFAULT_RANKING) -> float:
+    """Q = 0.6 + 0.4·((score − 3) / 2), clamped; a missing score (暂无分) is neutral, not low."""
+    if score is None:
+        return config.null_score_multiplier
+    raw = 0.6 + 0.4 * ((score - 3.0) / 2.0)
+    return max(config.multiplier_floor, min(config.multiplier_ceiling, raw))
+
+
+def comprehensive_rank(
+    *,
+    impressions: int,
+    clicks: int,
+    orders: int,
+    price_fen: int,
+    product_score: float | None,
+    shop_score: float | None,
+    boost: float = 1.0,
+    config: RankingConfig = DEFAULT_RANKING,
+) -> float:
+    ctr = bayesian_rate(clicks, impressions, config.prior_ctr, config.prior_ctr_weight)
+    cvr = bayesian_rate(orders, clicks, config.prior_cvr, config.prior_cvr_weight)
+    price_yuan = max(price_fen, 1) / 100
+    return (
+        ctr
+        * cvr
+        * price_yuan**config.price_beta
+        * traffic_multiplier(product_score, config)
+        * traffic_multiplier(shop_score, config)
+        * boost
+    )

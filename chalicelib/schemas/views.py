@@ -1,0 +1,154 @@
+"""Response bodies: what each actor is shown of shops, products, cards and bundles."""
+
+from __future__ import annotations
+
+from chalicelib.domain.catalog import (
+    BundleSummary,
+    Product,
+    Shop,
+    Sku,
+    StockState,
+    stock_label,
+    stock_state,
+)
+from chalicelib.domain.clock import to_iso
+from chalicelib.domain.shelf import ShelfCard
+
+
+def shop_summary(shop: Shop) -> dict:
+    return {
+        "shop_id": shop.shop_id,
+        "name": shop.name,
+        "logo_url": shop.logo_url,
+        "follower_count": shop.follower_count,
+        "live_now": shop.live_now,
+        "scores": {"store_experience": shop.score},
+    }
+
+
+def shop_detail(shop: Shop) -> dict:
+    return {
+        **shop_summary(shop),
+        "description": shop.description,
+        "owner_id": shop.owner_id,
+        "created_at": to_iso(shop.created_at),
+        "updated_at": to_iso(shop.updated_at),
+    }
+
+
+def _shopper_sku(sku: Sku) -> dict:
+    state = stock_state(sku.stock)
+    return {
+        "sku_id": sku.sku_id,
+        "specs": sku.specs,
+        "price_fen": sku.price_fen,
+        "list_price_fen": sku.list_price_fen,
+        "stock_state": state.value,
+        "stock_label": stock_label(sku.stock),
+        # Exact counts are shown only when low, to create no pressure otherwise ("仅剩 3 件").
+        "stock_left": sku.stock if state is StockState.LOW else None,
+    }
+
+
+def _owner_sku(sku: Sku) -> dict:
+    return {
+        "sku_id": sku.sku_id,
+        "specs": sku.specs,
+        "price_fen": sku.price_fen,
+        "list_price_fen": sku.list_price_fen,
+        "stock": sku.stock,
+        "stock_state": stock_state(sku.stock).value,
+    }
+
+
+def _product_fields(product: Product) -> dict:
+    prices = [sku.price_fen for sku in product.skus]
+    return {
+        "product_id": product.product_id,
+        "shop_id": product.shop_id,
+        "title": product.title,
+        "description": product.description,
+        "category": product.category,
+        "images": product.images,
+        "attributes": product.attributes,
+        "always_available": product.always_available,
+        "price_range": {"min_fen": min(prices), "max_fen": max(prices)},
+        "score": product.score,
+        "created_at": to_iso(product.created_at),
+        "updated_at": to_iso(product.updated_at),
+    }
+
+
+def product_page(product: Product, shop: Shop) -> dict:
+    return {
+        **_product_fields(product),
+        "skus": [_shopper_sku(sku) for sku in product.skus],
+        "stock_state": stock_state(product.total_stock).value,
+        "shop": shop_summary(shop),
+    }
+
+
+def owner_product(product: Product) -> dict:
+    return {
+        **_product_fields(product),
+        "status": product.status.value,
+        "revision": product.revision,
+        "skus": [_owner_sku(sku) for sku in product.skus],
+    }
+
+
+def card(card: ShelfCard) -> dict:
+    return {
+        "product_id": card.product_id,
+        "shop_id": card.shop_id,
+        "title": card.title,
+        "cover_image": card.cover_image,
+        "category": card.category,
+        "price_fen": card.min_price_fen,
+        "list_price_fen": card.list_price_fen,
+        "sales_30d": card.sales_30d,
+        "in_stock": card.in_stock,
+    }
+
+
+def bundle_summary(bundle: BundleSummary) -> dict:
+    return {
+        "bundle_id": bundle.bundle_id,
+        "name": bundle.name,
+        "price_fen": bundle.price_fen,
+        "parts_total_fen": bundle.parts_total_fen,
+        "saving_fen": bundle.saving_fen,
+        "cover_image": bundle.cover_image,
+        "sku_ids": bundle.sku_ids,
+    }
+
+
+def storefront_header(shop: Shop) -> dict:
+    tabs = [
+        {"category": category, "count": count}
+        for category, count in sorted(shop.category_counts.items(), key=lambda kv: -kv[1])
+        if count > 0
+    ]
+    return {
+        "shop": {**shop_summary(shop), "description": shop.description},
+        "tabs": tabs,
+        "bundles": [bundle_summary(bundle) for bundle in shop.bundles],
+    }
+
+
+def bundle_detail(bundle) -> dict:
+    return {
+        "bundle_id": bundle.bundle_id,
+        "shop_id": bundle.shop_id,
+        "name": bundle.name,
+        "price_fen": bundle.price_fen,
+        "parts_total_fen": bundle.parts_total_fen,
+        "saving_fen": bundle.saving_fen,
+        "items": [
+            {"sku_id": part.sku_id, "product_id": part.product_id, "title": part.title,
+             "specs": part.specs, "quantity": part.quantity,
+             "unit_price_fen": part.unit_price_fen}
+            for part in bundle.parts
+        ],
+        "created_at": to_iso(bundle.created_at),
+    }

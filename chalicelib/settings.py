@@ -1,0 +1,63 @@
+"""One settings object, read from the environment once per process.
+
+Local and test stages get documented development defaults; deployed stages must be given their
+secrets explicitly, so a forgotten variable fails loudly instead of signing tokens with a known key.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+DEV_JWT_SECRET = "dev-only-shelf-secret-never-use-in-aws"
+DEV_STAGES = frozenset({"local", "test"})
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing for a deployed stage."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_prefix: str
+    jwt_secret: str
+    cursor_secret: str
+    service_name: str
+    metrics_namespace: str
+    max_body_bytes: int
+
+    @property
+    def is_dev(self) -> bool:
+        return self.stage in DEV_STAGES
+
+    def table_name(self, base: str) -> str:
+        return f"{self.table_prefix}{base}"
+
+
+def _secret(name: str, stage: str, dev_default: str) -> str:
+    value = os.environ.get(name)
+    if value:
+        return value
+    if stage in DEV_STAGES:
+        return dev_default
+    raise SettingsError(f"{name} must be set for stage {stage!r}")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    stage = os.environ.get("SHELF_STAGE", "local")
+    jwt_secret = _secret("SHELF_JWT_SECRET", stage, DEV_JWT_SECRET)
+    return Settings(
+        stage=stage,
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        table_prefix=os.environ.get("SHELF_TABLE_PREFIX", f"shelf-{stage}-"),
+        jwt_secret=jwt_secret,
+        # Cursors are signed with their own key when one is given, else with the JWT secret.
+        cursor_secret=os.environ.get("SHELF_CURSOR_SECRET") or jwt_secret,
+        service_name=os.environ.get("POWERTOOLS_SERVICE_NAME", "shelf"),
+        metrics_namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ShelfCommerce"),
+        max_body_bytes=int(os.environ.get("SHELF_MAX_BODY_BYTES", "65536")),
+    )

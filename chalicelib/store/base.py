@@ -1,0 +1,36 @@
+"""What every table shares: naming, region, billing, timeouts, and one low-level connection.
+
+The DynamoDB endpoint is not set here on purpose: botocore reads AWS_ENDPOINT_URL_DYNAMODB /
+AWS_ENDPOINT_URL, so the same code talks to moto, to a local DynamoDB, or to AWS.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pynamodb.connection import Connection
+
+from chalicelib.settings import get_settings
+
+
+def table_meta(base_name: str) -> type:
+    """A pynamodb Meta class for the table called `base_name` in this stage."""
+    settings = get_settings()
+
+    class Meta:
+        table_name = settings.table_name(base_name)
+        region = settings.region
+        billing_mode = "PAY_PER_REQUEST"
+        connect_timeout_seconds = 2
+        read_timeout_seconds = 5
+        max_retry_attempts = 3
+
+    return Meta
+
+
+@lru_cache(maxsize=1)
+def connection() -> Connection:
+    """The connection transactions and cross-table batch reads go through (created once)."""
+    settings = get_settings()
+    return Connection(region=settings.region, connect_timeout_seconds=2,
+                      read_timeout_seconds=5, max_retry_attempts=3)

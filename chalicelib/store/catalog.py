@@ -1,0 +1,186 @@
+"""Catalog reads and writes that span tables: one BatchGetItem, one TransactWriteItems.
+
+A product write moves the product item, its shelf cards and the shop's tab counts together, so no
+reader ever sees a product without its card or a count that disagrees with the grid.
+"""
+
+from __future__ import annotations
+
+import time
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import size
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.catalog import MAX_BUNDLES_PER_SHOP, Bundle, BundleSummary, Product, Shop
+from chalicelib.domain.shelf import card_for, category_count_deltas, shelf_categories
+from chalicelib.store import bundles as bundle_table
+from chalicelib.store import products as product_table
+from chalicelib.store import shops as shop_table
+from chalicelib.store.base import connection
+from chalicelib.store.products import ProductModel
+from chalicelib.store.shelves import ShelfCardModel, card_model, shelf_key
+from chalicelib.store.shops import BundleSummaryMap, ShopModel
+
+_MAX_UNPROCESSED_RETRIES = 5
+
+
+class ConcurrentChange(Exception):
+    """Another write moved the product or the shop's shelf first; re-read and try again."""
+
+
+class BundleLimitReached(Exception):
+    pass
+
+
+def batch_get(shop_ids=(), product_ids=(), bundle_ids=()) -> dict:
+    """Items from several tables in one BatchGetItem: {"shops": {...}, "products": {...}, ...}.
+
+    Unprocessed keys (throttling) are retried with backoff; each retry is one more round trip.
+    """
+    wanted = [
+        (ShopModel, shop_table, "shops", "shop_id", sorted(set(shop_ids))),
+        (ProductModel, product_table, "products", "product_id", sorted(set(product_ids))),
+        (bundle_table.BundleModel, bundle_table, "bundles", "bundle_id", sorted(set(bundle_ids))),
+    ]
+    request = {
+        model.Meta.table_name: {"Keys": [module.key(k) for k in keys], "ConsistentRead": True}
+        for model, module, _, _, keys in wanted
+        if keys
+    }
+    raw_items: dict[str, list] = {}
+    attempt = 0
+    while request:
+        response = connection().client.batch_get_item(RequestItems=request)
+        for table_name, items in response.get("Responses", {}).items():
+            raw_items.setdefault(table_name, []).extend(items)
+        request = response.get("UnprocessedKeys") or {}
+        attempt += 1
+        if request and attempt > _MAX_UNPROCESSED_RETRIES:
+            raise RuntimeError("DynamoDB kept keys unprocessed; try again")
+        if request:
+            time.sleep(0.05 * 2**attempt)
+    found: dict[str, dict] = {}
+    for model, module, name, key_name, _ in wanted:
+        items = raw_items.get(model.Meta.table_name, [])
+        found[name] = {
+            item[key_name]["S"]: module.to_domain(model.from_raw_data(item)) for item in items
+        }
+    return found
+
+
+def create_shop(shop: Shop) -> None:
+    shop_table.create_shop(shop)
+
+
+def save_product(before: Product | None, after: Product, shop: Shop) -> None:
+    """Write a product, its shelf cards and the shop's tab counts in one transaction.
+
+    Guarded by the product's revision (merchant edits do not overwrite each other), the shop's
+    shelf version (a rebuild flip forces a retry) and the shop's owner.
+    """
+    with _transaction() as tx:
+        _write_product_item(tx, before, after)
+        _write_cards(tx, before, after, shop)
+        tx.update(
+            ShopModel(shop.shop_id),
+            actions=_shop_catalog_actions(category_count_deltas(before, after)),
+            condition=(ShopModel.shelf_version == shop.shelf_version)
+            & (ShopModel.owner_id == shop.owner_id),
+        )
+
+
+def save_bundle(bundle: Bundle, summary: BundleSummary, shop: Shop) -> None:
+    """Store the bundle and append its summary to the shop, capped, in one transaction."""
+    try:
+        with _transaction() as tx:
+            tx.save(
+                bundle_table.from_domain(bundle),
+                condition=bundle_table.BundleModel.bundle_id.does_not_exist(),
+            )
+            tx.update(
+                ShopModel(shop.shop_id),
+                actions=[ShopModel.bundles.set(
+                    ShopModel.bundles.append([BundleSummaryMap(**vars(summary))])
+                )],
+                condition=(ShopModel.owner_id == shop.owner_id)
+                & (size(ShopModel.bundles) < MAX_BUNDLES_PER_SHOP),
+            )
+    except ConcurrentChange as error:
+        raise BundleLimitReached() from error
+
+
+def _write_product_item(tx: TransactWrite, before: Product | None, after: Product) -> None:
+    if before is None:
+        tx.save(
+            product_table.from_domain(after),
+            condition=ProductModel.product_id.does_not_exist(),
+        )
+        return
+    tx.update(
+        ProductModel(after.product_id),
+        actions=_product_field_actions(before, after),
+        condition=ProductModel.revision == before.revision,
+    )
+
+
+def _product_field_actions(before: Product, after: Product) -> list:
+    """SET only what the merchant changed: stock moved by checkouts meanwhile stays intact."""
+    actions = [
+        ProductModel.revision.set(after.revision),
+        ProductModel.updated_at.set(after.updated_at),
+    ]
+    for name in ("title", "description", "category", "images", "attributes",
+                 "always_available", "status"):
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new:
+            stored = new.value if name == "status" else new
+            actions.append(getattr(ProductModel, name).set(stored))
+    for index, (old_sku, new_sku) in enumerate(zip(before.skus, after.skus, strict=False)):
+        path = ProductModel.skus[index]
+        for name in ("specs", "price_fen", "list_price_fen", "stock"):
+            if getattr(old_sku, name) != getattr(new_sku, name):
+                actions.append(getattr(path, name).set(getattr(new_sku, name)))
+    added = after.skus[len(before.skus):]
+    if added:
+        actions.append(ProductModel.skus.set(ProductModel.skus.append(
+            [product_table.SkuMap(**vars(sku)) for sku in added]
+        )))
+    return actions
+
+
+def _write_cards(tx: TransactWrite, before: Product | None, after: Product, shop: Shop) -> None:
+    old_shelves = set(shelf_categories(before)) if before else set()
+    new_shelves = shelf_categories(after)
+    for category in old_shelves - set(new_shelves):
+        shelf = shelf_key(shop.shop_id, shop.shelf_version, category)
+        tx.delete(ShelfCardModel(shelf, after.product_id))
+    card = card_for(after, shop.score)
+    for category in new_shelves:
+        tx.save(card_model(card, shelf_key(shop.shop_id, shop.shelf_version, category)))
+
+
+def _shop_catalog_actions(count_deltas: dict[str, int]) -> list:
+    actions = [ShopModel.catalog_rev.add(1)]
+    for category, delta in count_deltas.items():
+        path = ShopModel.category_counts[category]
+        actions.append(path.set((path | 0) + delta))
+    return actions
+
+
+class _transaction:
+    """TransactWrite whose condition failures surface as ConcurrentChange."""
+
+    def __enter__(self) -> TransactWrite:
+        self._tx = TransactWrite(connection=connection())
+        return self._tx.__enter__()
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            return self._tx.__exit__(exc_type, exc, tb)
+        except TransactWriteError as error:
+            reasons = error.cancellation_reasons or []
+            if any(r and r.code in ("ConditionalCheckFailed", "TransactionConflict")
+                   for r in reasons):
+                raise ConcurrentChange() from error
+            raise

@@ -1,0 +1,166 @@
+"""The products table: one item per product with its SKUs inside, keyed by product id.
+
+SKUs live in a list on the product item (a SKU id ends in its list position), so a product page
+is one item and a stock change is one conditional update on `skus[i].stock`.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.exceptions import UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.domain.catalog import Product, ProductStats, ProductStatus, Sku
+from chalicelib.store.base import table_meta
+
+
+class SkuMap(MapAttribute):
+    sku_id = UnicodeAttribute()
+    specs = MapAttribute(default=dict)
+    price_fen = NumberAttribute()
+    list_price_fen = NumberAttribute(null=True)
+    stock = NumberAttribute()
+
+
+class StatsMap(MapAttribute):
+    sales_30d = NumberAttribute(default=0)
+    impressions_30d = NumberAttribute(default=0)
+    clicks_30d = NumberAttribute(default=0)
+    orders_30d = NumberAttribute(default=0)
+
+
+class ByShopIndex(GlobalSecondaryIndex):
+    """A shop's products, newest first (product ids are time-ordered)."""
+
+    class Meta:
+        index_name = "by_shop"
+        projection = AllProjection()
+
+    shop_id = UnicodeAttribute(hash_key=True)
+    product_id = UnicodeAttribute(range_key=True)
+
+
+class ProductModel(Model):
+    Meta = table_meta("products")
+
+    product_id = UnicodeAttribute(hash_key=True)
+    shop_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    category = UnicodeAttribute()
+    images = ListAttribute(of=UnicodeAttribute, default=list)
+    attributes = MapAttribute(default=dict)
+    always_available = BooleanAttribute(default=True)
+    status = UnicodeAttribute()
+    skus = ListAttribute(of=SkuMap)
+    stats = StatsMap(default=StatsMap)
+    score = NumberAttribute(null=True)
+    revision = NumberAttribute(default=0)
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+
+    by_shop = ByShopIndex()
+
+
+class StockWouldGoNegative(Exception):
+    def __init__(self, stock_left: int):
+        super().__init__(f"only {stock_left} left")
+        self.stock_left = stock_left
+
+
+def to_domain(model: ProductModel) -> Product:
+    return Product(
+        product_id=model.product_id,
+        shop_id=model.shop_id,
+        title=model.title,
+        description=model.description,
+        category=model.category,
+        images=list(model.images),
+        attributes=dict(model.attributes.as_dict()),
+        always_available=bool(model.always_available),
+        status=ProductStatus(model.status),
+        skus=[
+            Sku(
+                sku_id=sku.sku_id,
+                specs=dict(sku.specs.as_dict()),
+                price_fen=int(sku.price_fen),
+                list_price_fen=None if sku.list_price_fen is None else int(sku.list_price_fen),
+                stock=int(sku.stock),
+            )
+            for sku in model.skus
+        ],
+        stats=ProductStats(**{k: int(v) for k, v in model.stats.as_dict().items()}),
+        score=model.score,
+        revision=int(model.revision),
+        created_at=int(model.created_at),
+        updated_at=int(model.updated_at),
+    )
+
+
+def from_domain(product: Product) -> ProductModel:
+    return ProductModel(
+        product.product_id,
+        shop_id=product.shop_id,
+        title=product.title,
+        description=product.description,
+        category=product.category,
+        images=list(product.images),
+        attributes=dict(product.attributes),
+        always_available=product.always_available,
+        status=product.status.value,
+        skus=[SkuMap(**vars(sku)) for sku in product.skus],
+        stats=StatsMap(**vars(product.stats)),
+        score=product.score,
+        revision=product.revision,
+        created_at=product.created_at,
+        updated_at=product.updated_at,
+    )
+
+
+def key(product_id: str) -> dict:
+    return {"product_id": {"S": product_id}}
+
+
+def list_shop_products(shop_id: str, limit: int, start_key: dict | None):
+    """One page of a shop's products in every status, newest first: (products, next key)."""
+    results = ProductModel.by_shop.query(
+        shop_id, scan_index_forward=False, limit=limit + 1, page_size=limit + 1,
+        last_evaluated_key=start_key,
+    )
+    models = list(results)
+    if len(models) <= limit:
+        return [to_domain(model) for model in models], None
+    last = models[limit - 1]
+    next_key = {"shop_id": {"S": shop_id}, "product_id": {"S": last.product_id}}
+    return [to_domain(model) for model in models[:limit]], next_key
+
+
+def change_stock(product_id: str, index: int, delta: int) -> int:
+    """Add `delta` to one SKU's stock in one conditional update; never below zero.
+
+    Stock moves do not bump the product's revision: checkouts and merchant edits of other fields
+    must not conflict with each other.
+    """
+    stock = ProductModel.skus[index].stock
+    condition = stock.exists()
+    if delta < 0:
+        condition &= stock >= -delta
+    model = ProductModel(product_id)
+    try:
+        model.update(
+            actions=[stock.add(delta)],
+            condition=condition,
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        current = ProductModel.get(product_id, attributes_to_get=["skus"])
+        raise StockWouldGoNegative(int(current.skus[index].stock)) from error
+    return int(model.skus[index].stock)

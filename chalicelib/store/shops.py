@@ -1,0 +1,106 @@
+"""The shops table: one item per shop, carrying what a storefront header needs in one read."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.models import Model
+
+from chalicelib.domain.catalog import BundleSummary, Shop
+from chalicelib.store.base import table_meta
+
+
+class BundleSummaryMap(MapAttribute):
+    bundle_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    price_fen = NumberAttribute()
+    parts_total_fen = NumberAttribute()
+    saving_fen = NumberAttribute()
+    cover_image = UnicodeAttribute(null=True)
+    sku_ids = ListAttribute(of=UnicodeAttribute)
+
+
+class ShopModel(Model):
+    Meta = table_meta("shops")
+
+    shop_id = UnicodeAttribute(hash_key=True)
+    owner_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    logo_url = UnicodeAttribute(null=True)
+    follower_count = NumberAttribute(default=0)
+    live_now = BooleanAttribute(default=False)
+    category_counts = MapAttribute(default=dict)
+    bundles = ListAttribute(of=BundleSummaryMap, default=list)
+    shelf_version = NumberAttribute(default=1)
+    catalog_rev = NumberAttribute(default=0)
+    score = NumberAttribute(null=True)
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+
+
+def to_domain(model: ShopModel) -> Shop:
+    return Shop(
+        shop_id=model.shop_id,
+        owner_id=model.owner_id,
+        name=model.name,
+        description=model.description,
+        logo_url=model.logo_url,
+        follower_count=int(model.follower_count),
+        live_now=bool(model.live_now),
+        category_counts={k: int(v) for k, v in model.category_counts.as_dict().items()},
+        bundles=[BundleSummary(**bundle.as_dict()) for bundle in model.bundles],
+        shelf_version=int(model.shelf_version),
+        catalog_rev=int(model.catalog_rev),
+        score=model.score,
+        created_at=int(model.created_at),
+        updated_at=int(model.updated_at),
+    )
+
+
+def from_domain(shop: Shop) -> ShopModel:
+    return ShopModel(
+        shop.shop_id,
+        owner_id=shop.owner_id,
+        name=shop.name,
+        description=shop.description,
+        logo_url=shop.logo_url,
+        follower_count=shop.follower_count,
+        live_now=shop.live_now,
+        category_counts=dict(shop.category_counts),
+        bundles=[BundleSummaryMap(**vars(bundle)) for bundle in shop.bundles],
+        shelf_version=shop.shelf_version,
+        catalog_rev=shop.catalog_rev,
+        score=shop.score,
+        created_at=shop.created_at,
+        updated_at=shop.updated_at,
+    )
+
+
+def key(shop_id: str) -> dict:
+    return {"shop_id": {"S": shop_id}}
+
+
+def create_shop(shop: Shop) -> None:
+    from_domain(shop).save(condition=ShopModel.shop_id.does_not_exist())
+
+
+def get_shop(shop_id: str) -> Shop | None:
+    try:
+        return to_domain(ShopModel.get(shop_id))
+    except ShopModel.DoesNotExist:
+        return None
+
+
+def update_profile(shop_id: str, owner_id: str, changes: dict, now: int) -> Shop:
+    """Apply profile changes only while the caller still owns the shop (one conditional write)."""
+    actions = [getattr(ShopModel, name).set(value) for name, value in changes.items()]
+    actions.append(ShopModel.updated_at.set(now))
+    model = ShopModel(shop_id)
+    model.update(actions=actions, condition=ShopModel.owner_id == owner_id)
+    return to_domain(model)

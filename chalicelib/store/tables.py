@@ -1,0 +1,88 @@
+"""Every table, defined once by its model: local/test creation and infra/ both read from here."""
+
+from __future__ import annotations
+
+from pynamodb.models import Model
+
+from chalicelib.store.base import connection
+from chalicelib.store.bundles import BundleModel
+from chalicelib.store.products import ProductModel
+from chalicelib.store.shelves import ShelfCardModel
+from chalicelib.store.shops import ShopModel
+
+# base name → model; the deployed table is the stage prefix + base name.
+MODELS: dict[str, type[Model]] = {
+    "shops": ShopModel,
+    "products": ProductModel,
+    "bundles": BundleModel,
+    "shelf_cards": ShelfCardModel,
+}
+
+# Tables whose items expire, and the attribute DynamoDB's TTL reads.
+TTL_ATTRIBUTES: dict[str, str] = {}
+
+# Tables whose changes feed stream consumers.
+STREAM_VIEWS: dict[str, str] = {}
+
+
+def table_definition(base_name: str) -> dict:
+    """The CreateTable shape of one table: keys, attribute types and indexes, nothing else."""
+    schema = MODELS[base_name]._get_schema()
+    definition = {
+        "AttributeDefinitions": sorted(
+            schema["attribute_definitions"], key=lambda a: a["AttributeName"]
+        ),
+        "KeySchema": _key_schema(schema["key_schema"]),
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    for kind, schema_key in (("GlobalSecondaryIndexes", "global_secondary_indexes"),
+                             ("LocalSecondaryIndexes", "local_secondary_indexes")):
+        indexes = [_index(index) for index in schema.get(schema_key, [])]
+        if indexes:
+            definition[kind] = sorted(indexes, key=lambda i: i["IndexName"])
+    if base_name in STREAM_VIEWS:
+        definition["StreamSpecification"] = {
+            "StreamEnabled": True, "StreamViewType": STREAM_VIEWS[base_name],
+        }
+    return definition
+
+
+def _key_schema(keys: list[dict]) -> list[dict]:
+    """HASH first, as CreateTable and CloudFormation require."""
+    return [
+        {"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]}
+        for k in sorted(keys, key=lambda k: k["KeyType"] != "HASH")
+    ]
+
+
+def _index(index: dict) -> dict:
+    return {
+        "IndexName": index["index_name"],
+        "KeySchema": _key_schema(index["key_schema"]),
+        "Projection": {"ProjectionType": index["projection"]["ProjectionType"]},
+    }
+
+
+def create_missing_tables(progress=print) -> list[str]:
+    """Create the tables that do not exist yet (never touching existing ones)."""
+    client = connection().client
+    existing = set()
+    for page in client.get_paginator("list_tables").paginate():
+        existing.update(page["TableNames"])
+    created = []
+    for base_name, model in MODELS.items():
+        table_name = model.Meta.table_name
+        if table_name in existing:
+            progress(f"  table {table_name}: exists")
+            continue
+        client.create_table(TableName=table_name, **table_definition(base_name))
+        client.get_waiter("table_exists").wait(TableName=table_name)
+        if base_name in TTL_ATTRIBUTES:
+            client.update_time_to_live(
+                TableName=table_name,
+                TimeToLiveSpecification={"Enabled": True,
+                                         "AttributeName": TTL_ATTRIBUTES[base_name]},
+            )
+        progress(f"  table {table_name}: created")
+        created.append(table_name)
+    return created

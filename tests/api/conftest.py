@@ -1,0 +1,56 @@
+import json
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from tests.support import bearer
+
+
+@pytest.fixture
+def aws():
+    with mock_aws():
+        from chalicelib.store.tables import create_missing_tables
+
+        create_missing_tables(progress=lambda _: None)
+        yield
+
+
+@pytest.fixture
+def client(aws):
+    from app import app
+
+    with Client(app) as chalice_client:
+        yield chalice_client
+
+
+class Api:
+    """Small JSON helpers over chalice's test client."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def call(self, method, path, body=None, headers=None, raw=None):
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        data = raw if raw is not None else (None if body is None else json.dumps(body))
+        response = getattr(self.client.http, method)(path, headers=headers, body=data)
+        return response.status_code, (json.loads(response.body) if response.body else None)
+
+    def as_merchant(self, sub="m1"):
+        return bearer("merchant", sub)
+
+    def create_shop(self, sub="m1", name="海边干货铺"):
+        status, shop = self.call("post", "/shops", {"name": name}, bearer("merchant", sub))
+        assert status == 201, shop
+        return shop
+
+    def create_product(self, shop_id, body, sub="m1"):
+        status, product = self.call("post", f"/shops/{shop_id}/products", body,
+                                    bearer("merchant", sub))
+        assert status == 201, product
+        return product
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)

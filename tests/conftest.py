@@ -1,0 +1,12 @@
+"""Test settings: set before anything imports chalicelib (table names are read at import)."""
+
+import os
+
+os.environ["SHELF_STAGE"] = "test"
+os.environ.pop("SHELF_JWT_SECRET", None)
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ShelfTest")

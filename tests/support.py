@@ -1,0 +1,60 @@
+"""Helpers the API and integration tests share: tokens, request bodies, DynamoDB call counts."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections import Counter
+from unittest import mock
+
+from botocore.client import BaseClient
+
+from chalicelib.auth import issue_token
+
+
+def bearer(role: str = "merchant", sub: str = "m1") -> dict:
+    return {"Authorization": f"Bearer {issue_token(sub, role)}",
+            "Content-Type": "application/json"}
+
+
+def sku(price_fen: int = 9900, stock: int = 10, **specs) -> dict:
+    return {"specs": specs or {"颜色": "白"}, "price_fen": price_fen, "stock": stock}
+
+
+def product_body(title: str = "1.5匹 一级能效 变频空调", category: str = "空调",
+                 status: str = "on_shelf", skus: list | None = None, **extra) -> dict:
+    return {
+        "title": title,
+        "description": "静音节能，自清洁",
+        "category": category,
+        "images": ["https://img.example.com/ac.jpg"],
+        "attributes": {"品牌": "示例"},
+        "status": status,
+        "skus": skus or [sku(259900, 5, 匹数="1.5匹"), sku(329900, 0, 匹数="2匹")],
+        **extra,
+    }
+
+
+class CallCounter(Counter):
+    @property
+    def total(self) -> int:
+        return sum(self.values())
+
+
+@contextlib.contextmanager
+def dynamodb_calls():
+    """Count DynamoDB API calls at botocore (one per round trip), by operation name."""
+    counter = CallCounter()
+    original = BaseClient._make_api_call
+
+    def counting(client, operation_name, params):
+        if client.meta.service_model.service_name == "dynamodb":
+            counter[operation_name] += 1
+        return original(client, operation_name, params)
+
+    with mock.patch.object(BaseClient, "_make_api_call", counting):
+        yield counter
+
+
+def body(response) -> dict:
+    return json.loads(response.body)
