@@ -68,6 +68,7 @@ def test_list_price_below_price_and_duplicate_specs(api):
     status, error = api.call("post", f"/shops/{shop['shop_id']}/products",
                              product_body(skus=[low_list]), bearer())
     assert status == 422
+    assert "skus.0" in _error_fields(error)
     twins = [sku(100, 1, 色="白"), sku(200, 1, 色="白")]
     status, _error = api.call("post", f"/shops/{shop['shop_id']}/products",
                              product_body(skus=twins), bearer())
