@@ -2,7 +2,7 @@
 
 An id is a prefix, 10 Crockford base32 characters of epoch milliseconds and 10 random ones, so ids
 sort by creation time. A product id starts with its shop id and a SKU id with its product id
-(``shop.product.index``): any id addresses its parents without a lookup, which is what lets a
+(``shop.product.index``), and a bundle id with its shop id: any id addresses its parents without a lookup, which is what lets a
 product page read product and shop in one BatchGetItem and a checkout address SKUs directly.
 """
 
@@ -18,6 +18,7 @@ _RANDOM_CHARS = 10
 _BODY = "[0-9a-hjkmnp-tv-z]{20}"
 _SHOP_RE = re.compile(rf"^s{_BODY}$")
 _PRODUCT_RE = re.compile(rf"^(s{_BODY})\.p{_BODY}$")
+_BUNDLE_RE = re.compile(rf"^(s{_BODY})\.b{_BODY}$")
 _SKU_RE = re.compile(rf"^(s{_BODY}\.p{_BODY})\.(0|[1-9][0-9]?)$")
 MAX_SKUS_PER_PRODUCT = 50
 
@@ -44,6 +45,10 @@ def new_product_id(shop_id: str, now_ms: int | None = None) -> str:
     return f"{shop_id}.{new_id('p', now_ms)}"
 
 
+def new_bundle_id(shop_id: str, now_ms: int | None = None) -> str:
+    return f"{shop_id}.{new_id('b', now_ms)}"
+
+
 def sku_id_for(product_id: str, index: int) -> str:
     return f"{product_id}.{index}"
 
@@ -55,6 +60,12 @@ def is_shop_id(value: str) -> bool:
 def shop_of_product(product_id: str) -> str | None:
     """The shop id a product id starts with, or None when it is not a product id."""
     match = _PRODUCT_RE.match(product_id)
+    return match.group(1) if match else None
+
+
+def shop_of_bundle(bundle_id: str) -> str | None:
+    """The shop id a bundle id starts with, or None when it is not a bundle id."""
+    match = _BUNDLE_RE.match(bundle_id)
     return match.group(1) if match else None
 
 

@@ -14,6 +14,8 @@ def test_product_and_sku_ids_carry_their_parents():
     assert ids.is_shop_id(shop_id)
     assert ids.shop_of_product(product_id) == shop_id
     assert ids.parse_sku_id(ids.sku_id_for(product_id, 7)) == (product_id, 7)
+    assert ids.shop_of_bundle(ids.new_bundle_id(shop_id)) == shop_id
+    assert ids.shop_of_bundle(product_id) is None
 
 
 def test_malformed_ids_are_rejected():
