@@ -9,12 +9,16 @@ from chalice import Chalice
 from chalicelib.observability import logger, metrics
 from chalicelib.routes._http import normalize_error_response
 from chalicelib.routes.merchant import merchant
+from chalicelib.routes.orders import orders_api
 from chalicelib.routes.shopper import shopper
+from chalicelib.routes.webhooks import webhooks
 
 app = Chalice(app_name="shelf-commerce")
 app.experimental_feature_flags.update({"BLUEPRINTS"})
 app.register_blueprint(merchant)
 app.register_blueprint(shopper)
+app.register_blueprint(orders_api)
+app.register_blueprint(webhooks)
 
 
 @app.middleware("http")

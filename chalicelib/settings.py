@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 DEV_JWT_SECRET = "dev-only-shelf-secret-never-use-in-aws"
+DEV_PAYMENT_SECRET = "dev-only-payment-callback-secret-0001"
+DEV_CARRIER_SECRET = "dev-only-carrier-callback-secret-0001"
 DEV_STAGES = frozenset({"local", "test"})
 
 
@@ -25,6 +27,8 @@ class Settings:
     table_prefix: str
     jwt_secret: str
     cursor_secret: str
+    payment_secret: str  # HMAC key the payment provider signs its callbacks with
+    carrier_secret: str  # HMAC key the carriers' event feed is signed with
     service_name: str
     metrics_namespace: str
     max_body_bytes: int
@@ -57,6 +61,8 @@ def get_settings() -> Settings:
         jwt_secret=jwt_secret,
         # Cursors are signed with their own key when one is given, else with the JWT secret.
         cursor_secret=os.environ.get("SHELF_CURSOR_SECRET") or jwt_secret,
+        payment_secret=_secret("SHELF_PAYMENT_SECRET", stage, DEV_PAYMENT_SECRET),
+        carrier_secret=_secret("SHELF_CARRIER_SECRET", stage, DEV_CARRIER_SECRET),
         service_name=os.environ.get("POWERTOOLS_SERVICE_NAME", "shelf"),
         metrics_namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ShelfCommerce"),
         max_body_bytes=int(os.environ.get("SHELF_MAX_BODY_BYTES", "65536")),

@@ -65,6 +65,23 @@ class ProductStats:
 
 
 @dataclass
+class RatingSummary:
+    """Running review totals kept on the product item, updated in each review's transaction."""
+
+    count: int = 0
+    total_stars: int = 0
+    low_count: int = 0  # reviews rated 1–2★
+
+    @property
+    def average(self) -> float | None:
+        return round(self.total_stars / self.count, 2) if self.count else None
+
+    @property
+    def low_share(self) -> float | None:
+        return round(self.low_count / self.count, 4) if self.count else None
+
+
+@dataclass
 class Product:
     product_id: str
     shop_id: str
@@ -79,6 +96,7 @@ class Product:
     created_at: int
     updated_at: int
     stats: ProductStats = field(default_factory=ProductStats)
+    rating: RatingSummary = field(default_factory=RatingSummary)
     score: float | None = None
     # Optimistic lock for merchant edits; stock moves from checkouts do not change it.
     revision: int = 0

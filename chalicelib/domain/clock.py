@@ -17,3 +17,7 @@ def to_iso(epoch_ms: int | None) -> str | None:
         return None
     moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def from_datetime(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)

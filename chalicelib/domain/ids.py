@@ -1,9 +1,10 @@
 """Time-ordered identifiers, and the hierarchy that product and SKU ids carry.
 
 An id is a prefix, 10 Crockford base32 characters of epoch milliseconds and 10 random ones, so ids
-sort by creation time. A product id starts with its shop id and a SKU id with its product id
-(``shop.product.index``), and a bundle id with its shop id: any id addresses its parents without a lookup, which is what lets a
-product page read product and shop in one BatchGetItem and a checkout address SKUs directly.
+sort by creation time. A product id starts with its shop id, a SKU id with its product id
+(``shop.product.index``) and a bundle id with its shop id: any id addresses its parents without a
+lookup, which is what lets a product page read product and shop in one BatchGetItem and a
+checkout address SKUs directly.
 """
 
 from __future__ import annotations

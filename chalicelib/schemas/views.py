@@ -79,9 +79,14 @@ def _product_fields(product: Product) -> dict:
     }
 
 
+def rating(summary) -> dict:
+    return {"count": summary.count, "average": summary.average, "low_share": summary.low_share}
+
+
 def product_page(product: Product, shop: Shop) -> dict:
     return {
         **_product_fields(product),
+        "rating": rating(product.rating),
         "skus": [_shopper_sku(sku) for sku in product.skus],
         "stock_state": stock_state(product.total_stock).value,
         "shop": shop_summary(shop),
@@ -151,4 +156,31 @@ def bundle_detail(bundle) -> dict:
             for part in bundle.parts
         ],
         "created_at": to_iso(bundle.created_at),
+    }
+
+
+def order_view(order) -> dict:
+    return {
+        "order_id": order.order_id,
+        "checkout_id": order.checkout_id,
+        "shop_id": order.shop_id,
+        "shop_name": order.shop_name,
+        "buyer_id": order.buyer_id,
+        "status": order.status.value,
+        "total_fen": order.total_fen,
+        "lines": [
+            {"line": line.line, "sku_id": line.sku_id, "bundle_id": line.bundle_id,
+             "product_id": line.product_id, "title": line.title, "specs": line.specs,
+             "quantity": line.quantity, "unit_price_fen": line.unit_price_fen,
+             "line_total_fen": line.total_fen, "reviewed": line.line in order.reviewed_lines}
+            for line in order.lines
+        ],
+        "source": {"scene": order.source.scene.value, "video_id": order.source.video_id,
+                   "live_id": order.source.live_id, "creator_id": order.source.creator_id},
+        "shipping": {"carrier": order.carrier, "tracking_number": order.tracking_number},
+        "payment_id": order.payment_id,
+        "cancel_reason": order.cancel_reason,
+        **{name: to_iso(getattr(order, name)) for name in (
+            "created_at", "updated_at", "paid_at", "shipped_at", "collected_at",
+            "delivered_at", "completed_at", "cancelled_at")},
     }

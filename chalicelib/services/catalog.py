@@ -227,8 +227,8 @@ def create_bundle(principal: Principal, shop_id: str, request: schemas.BundleCre
         parts.append(BundlePart(sku_id=sku_id, product_id=product_id, title=product.title,
                                 specs=sku.specs, quantity=quantity, unit_price_fen=sku.price_fen))
     now = now_ms()
-    bundle = Bundle(bundle_id=ids.new_bundle_id(shop.shop_id, now), shop_id=shop.shop_id, name=request.name,
-                    price_fen=request.price_fen, parts=parts, created_at=now)
+    bundle = Bundle(bundle_id=ids.new_bundle_id(shop.shop_id, now), shop_id=shop.shop_id,
+                    name=request.name, price_fen=request.price_fen, parts=parts, created_at=now)
     try:
         validate_bundle(bundle)
     except CatalogRuleError as error:

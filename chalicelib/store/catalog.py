@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import size
 from pynamodb.transactions import TransactWrite
 
@@ -21,6 +20,7 @@ from chalicelib.store.base import connection
 from chalicelib.store.products import ProductModel
 from chalicelib.store.shelves import ShelfCardModel, card_model, shelf_key
 from chalicelib.store.shops import BundleSummaryMap, ShopModel
+from chalicelib.store.transactions import run_transaction
 
 _MAX_UNPROCESSED_RETRIES = 5
 
@@ -79,7 +79,7 @@ def save_product(before: Product | None, after: Product, shop: Shop) -> None:
     Guarded by the product's revision (merchant edits do not overwrite each other), the shop's
     shelf version (a rebuild flip forces a retry) and the shop's owner.
     """
-    with _transaction() as tx:
+    def build(tx: TransactWrite) -> None:
         _write_product_item(tx, before, after)
         _write_cards(tx, before, after, shop)
         tx.update(
@@ -89,25 +89,29 @@ def save_product(before: Product | None, after: Product, shop: Shop) -> None:
             & (ShopModel.owner_id == shop.owner_id),
         )
 
+    run_transaction(build, on_condition_failed=_raise_concurrent_change)
+
 
 def save_bundle(bundle: Bundle, summary: BundleSummary, shop: Shop) -> None:
     """Store the bundle and append its summary to the shop, capped, in one transaction."""
-    try:
-        with _transaction() as tx:
-            tx.save(
-                bundle_table.from_domain(bundle),
-                condition=bundle_table.BundleModel.bundle_id.does_not_exist(),
-            )
-            tx.update(
-                ShopModel(shop.shop_id),
-                actions=[ShopModel.bundles.set(
-                    ShopModel.bundles.append([BundleSummaryMap(**vars(summary))])
-                )],
-                condition=(ShopModel.owner_id == shop.owner_id)
-                & (size(ShopModel.bundles) < MAX_BUNDLES_PER_SHOP),
-            )
-    except ConcurrentChange as error:
-        raise BundleLimitReached() from error
+    def build(tx: TransactWrite) -> None:
+        tx.save(
+            bundle_table.from_domain(bundle),
+            condition=bundle_table.BundleModel.bundle_id.does_not_exist(),
+        )
+        tx.update(
+            ShopModel(shop.shop_id),
+            actions=[ShopModel.bundles.set(
+                ShopModel.bundles.append([BundleSummaryMap(**vars(summary))])
+            )],
+            condition=(ShopModel.owner_id == shop.owner_id)
+            & (size(ShopModel.bundles) < MAX_BUNDLES_PER_SHOP),
+        )
+
+    def limit_reached(reasons) -> None:
+        raise BundleLimitReached()
+
+    run_transaction(build, on_condition_failed=limit_reached)
 
 
 def _write_product_item(tx: TransactWrite, before: Product | None, after: Product) -> None:
@@ -160,27 +164,13 @@ def _write_cards(tx: TransactWrite, before: Product | None, after: Product, shop
         tx.save(card_model(card, shelf_key(shop.shop_id, shop.shelf_version, category)))
 
 
+def _raise_concurrent_change(reasons) -> None:
+    raise ConcurrentChange()
+
+
 def _shop_catalog_actions(count_deltas: dict[str, int]) -> list:
     actions = [ShopModel.catalog_rev.add(1)]
     for category, delta in count_deltas.items():
         path = ShopModel.category_counts[category]
         actions.append(path.set((path | 0) + delta))
     return actions
-
-
-class _transaction:
-    """TransactWrite whose condition failures surface as ConcurrentChange."""
-
-    def __enter__(self) -> TransactWrite:
-        self._tx = TransactWrite(connection=connection())
-        return self._tx.__enter__()
-
-    def __exit__(self, exc_type, exc, tb):
-        try:
-            return self._tx.__exit__(exc_type, exc, tb)
-        except TransactWriteError as error:
-            reasons = error.cancellation_reasons or []
-            if any(r and r.code in ("ConditionalCheckFailed", "TransactionConflict")
-                   for r in reasons):
-                raise ConcurrentChange() from error
-            raise

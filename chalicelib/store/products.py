@@ -17,7 +17,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.domain.catalog import Product, ProductStats, ProductStatus, Sku
+from chalicelib.domain.catalog import Product, ProductStats, ProductStatus, RatingSummary, Sku
 from chalicelib.store.base import table_meta
 
 
@@ -34,6 +34,12 @@ class StatsMap(MapAttribute):
     impressions_30d = NumberAttribute(default=0)
     clicks_30d = NumberAttribute(default=0)
     orders_30d = NumberAttribute(default=0)
+
+
+class RatingMap(MapAttribute):
+    count = NumberAttribute(default=0)
+    total_stars = NumberAttribute(default=0)
+    low_count = NumberAttribute(default=0)
 
 
 class ByShopIndex(GlobalSecondaryIndex):
@@ -61,6 +67,7 @@ class ProductModel(Model):
     status = UnicodeAttribute()
     skus = ListAttribute(of=SkuMap)
     stats = StatsMap(default=StatsMap)
+    rating = RatingMap(default=RatingMap)
     score = NumberAttribute(null=True)
     revision = NumberAttribute(default=0)
     created_at = NumberAttribute()
@@ -97,6 +104,7 @@ def to_domain(model: ProductModel) -> Product:
             for sku in model.skus
         ],
         stats=ProductStats(**{k: int(v) for k, v in model.stats.as_dict().items()}),
+        rating=RatingSummary(**{k: int(v) for k, v in model.rating.as_dict().items()}),
         score=model.score,
         revision=int(model.revision),
         created_at=int(model.created_at),
@@ -117,6 +125,7 @@ def from_domain(product: Product) -> ProductModel:
         status=product.status.value,
         skus=[SkuMap(**vars(sku)) for sku in product.skus],
         stats=StatsMap(**vars(product.stats)),
+        rating=RatingMap(**vars(product.rating)),
         score=product.score,
         revision=product.revision,
         created_at=product.created_at,

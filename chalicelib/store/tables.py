@@ -6,6 +6,10 @@ from pynamodb.models import Model
 
 from chalicelib.store.base import connection
 from chalicelib.store.bundles import BundleModel
+from chalicelib.store.carts import CartLineModel
+from chalicelib.store.events import EventModel
+from chalicelib.store.idempotency import IdempotencyModel
+from chalicelib.store.orders import OrderModel
 from chalicelib.store.products import ProductModel
 from chalicelib.store.shelves import ShelfCardModel
 from chalicelib.store.shops import ShopModel
@@ -16,13 +20,17 @@ MODELS: dict[str, type[Model]] = {
     "products": ProductModel,
     "bundles": BundleModel,
     "shelf_cards": ShelfCardModel,
+    "carts": CartLineModel,
+    "orders": OrderModel,
+    "events": EventModel,
+    "idempotency": IdempotencyModel,
 }
 
 # Tables whose items expire, and the attribute DynamoDB's TTL reads.
-TTL_ATTRIBUTES: dict[str, str] = {}
+TTL_ATTRIBUTES: dict[str, str] = {"carts": "expires_at", "idempotency": "expiration"}
 
 # Tables whose changes feed stream consumers.
-STREAM_VIEWS: dict[str, str] = {}
+STREAM_VIEWS: dict[str, str] = {"events": "NEW_IMAGE"}
 
 
 def table_definition(base_name: str) -> dict:

@@ -1,0 +1,68 @@
+"""Business events, written in the same transaction as the change they describe.
+
+They carry the scene and attribution fields, so the scores and the conversion reports are built
+from events alone, never from raw order history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from chalicelib.domain import ids
+
+
+class EventType(StrEnum):
+    ORDER_PLACED = "order_placed"
+    ORDER_PAID = "order_paid"
+    ORDER_SHIPPED = "order_shipped"
+    ORDER_COLLECTED = "order_collected"
+    ORDER_DELIVERED = "order_delivered"
+    ORDER_COMPLETED = "order_completed"
+    ORDER_CANCELLED = "order_cancelled"
+    REVIEW_POSTED = "review_posted"
+    AFTER_SALES_REQUESTED = "after_sales_requested"
+    AFTER_SALES_APPROVED = "after_sales_approved"
+    AFTER_SALES_REJECTED = "after_sales_rejected"
+    AFTER_SALES_ESCALATED = "after_sales_escalated"
+    AFTER_SALES_RULED = "after_sales_ruled"
+    AFTER_SALES_RETURNED = "after_sales_returned"
+    AFTER_SALES_REFUNDED = "after_sales_refunded"
+    SERVICE_SESSION = "service_session"
+
+
+@dataclass
+class Event:
+    event_id: str
+    type: EventType
+    at: int
+    shop_id: str
+    order_id: str | None = None
+    buyer_id: str | None = None
+    product_ids: list[str] = field(default_factory=list)
+    amount_fen: int = 0
+    scene: str | None = None
+    creator_id: str | None = None
+    video_id: str | None = None
+    live_id: str | None = None
+    data: dict = field(default_factory=dict)
+
+
+def order_event(event_type: EventType, order, at: int, amount_fen: int | None = None,
+                **data) -> Event:
+    """An event about an order, copying its attribution so consumers need no join."""
+    return Event(
+        event_id=ids.new_id("e", at),
+        type=event_type,
+        at=at,
+        shop_id=order.shop_id,
+        order_id=order.order_id,
+        buyer_id=order.buyer_id,
+        product_ids=sorted({take.product_id for take in order.stock_takes()}),
+        amount_fen=order.total_fen if amount_fen is None else amount_fen,
+        scene=order.source.scene.value,
+        creator_id=order.source.creator_id,
+        video_id=order.source.video_id,
+        live_id=order.source.live_id,
+        data={key: value for key, value in data.items() if value is not None},
+    )

@@ -1,0 +1,35 @@
+"""Signed callbacks from outside: the payment provider and the carriers' event feed.
+
+The HMAC covers the raw body, so it is checked before the body is parsed.
+"""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.routes._http import json_response, parse_body, route
+from chalicelib.schemas import orders as schemas
+from chalicelib.schemas.views import order_view
+from chalicelib.services import orders
+from chalicelib.settings import get_settings
+from chalicelib.signatures import SIGNATURE_HEADER, verify
+
+webhooks = Blueprint(__name__)
+
+
+def _verified_body(secret: str, model):
+    request = webhooks.current_request
+    verify(secret, request.raw_body or b"", request.headers.get(SIGNATURE_HEADER))
+    return parse_body(request, model)
+
+
+@route(webhooks, "/payments/callback", methods=("POST",))
+def payment_callback():
+    callback = _verified_body(get_settings().payment_secret, schemas.PaymentCallback)
+    return json_response(order_view(orders.payment_callback(callback)))
+
+
+@route(webhooks, "/carriers/events", methods=("POST",))
+def carrier_event():
+    event = _verified_body(get_settings().carrier_secret, schemas.CarrierEvent)
+    return json_response(order_view(orders.carrier_event(event)))
