@@ -307,3 +307,24 @@ def test_order_lists_filter_by_status_and_page(api, catalog):
                                "?status=pending_payment", None, bearer())
     assert [o["order_id"] for o in shop_pending["items"]] == [ids[2], ids[1]]
     assert api.call("get", "/orders?status=lost", None, SHOPPER)[0] == 422
+
+
+def test_delivered_orders_complete_themselves_after_seven_days(api, catalog):
+    from chalicelib.domain.orders import AUTO_COMPLETE_AFTER_MS
+    from chalicelib.services.orders import complete_delivered
+
+    order_id = _paid_order(api, catalog)
+    api.call("post", f"/orders/{order_id}/ship", {"carrier": "中通", "tracking_number": "ZT9"},
+             bearer("merchant", "m1"))
+    delivered = {"event_id": "d1", "order_id": order_id, "tracking_number": "ZT9",
+                 "type": "delivered", "at": "2030-03-01T00:00:00Z"}
+    status, _ = signed(api, "/carriers/events", delivered, get_settings().carrier_secret)
+    assert status == 200
+    delivered_at = int(OrderModel.get(order_id).delivered_at)
+    assert complete_delivered(now=delivered_at + AUTO_COMPLETE_AFTER_MS - 1) == 0
+    assert complete_delivered(now=delivered_at + AUTO_COMPLETE_AFTER_MS) == 1
+    assert OrderModel.get(order_id).status == "completed"
+    assert complete_delivered(now=delivered_at + AUTO_COMPLETE_AFTER_MS) == 0
+    # a repeated carrier feed entry after completion changes nothing
+    status, body = signed(api, "/carriers/events", delivered, get_settings().carrier_secret)
+    assert (status, body["status"]) == (200, "completed")
