@@ -173,3 +173,9 @@ def change_stock(product_id: str, index: int, delta: int) -> int:
         current = ProductModel.get(product_id, attributes_to_get=["skus"])
         raise StockWouldGoNegative(int(current.skus[index].stock)) from error
     return int(model.skus[index].stock)
+
+
+def all_shop_products(shop_id: str):
+    """Every product of one shop, streamed page by page (jobs only, never a request path)."""
+    for model in ProductModel.by_shop.query(shop_id, page_size=100):
+        yield to_domain(model)

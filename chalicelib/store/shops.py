@@ -104,3 +104,23 @@ def update_profile(shop_id: str, owner_id: str, changes: dict, now: int) -> Shop
     model = ShopModel(shop_id)
     model.update(actions=actions, condition=ShopModel.owner_id == owner_id)
     return to_domain(model)
+
+
+def flip_shelf(shop_id: str, from_version: int, expected_rev: int,
+               category_counts: dict[str, int]) -> bool:
+    """Point the shop at shelf version from_version + 1, if nothing moved since the rebuild
+    read it; returns False when the catalog changed meanwhile (the caller rebuilds again)."""
+    from pynamodb.exceptions import UpdateError
+
+    try:
+        ShopModel(shop_id).update(
+            actions=[ShopModel.shelf_version.set(from_version + 1),
+                     ShopModel.category_counts.set(category_counts)],
+            condition=(ShopModel.shelf_version == from_version)
+            & (ShopModel.catalog_rev == expected_rev),
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
