@@ -25,10 +25,6 @@ class Settings:
     stage: str
     region: str
     table_prefix: str
-    jwt_secret: str
-    cursor_secret: str
-    payment_secret: str  # HMAC key the payment provider signs its callbacks with
-    carrier_secret: str  # HMAC key the carriers' event feed is signed with
     service_name: str
     metrics_namespace: str
     max_body_bytes: int
@@ -39,6 +35,27 @@ class Settings:
 
     def table_name(self, base: str) -> str:
         return f"{self.table_prefix}{base}"
+
+    # Secrets are read when first used, not at import: `chalice package` imports the app with
+    # the deployed stage's settings but without its secrets.
+    @property
+    def jwt_secret(self) -> str:
+        return _secret("SHELF_JWT_SECRET", self.stage, DEV_JWT_SECRET)
+
+    @property
+    def cursor_secret(self) -> str:
+        """Cursors are signed with their own key when one is given, else with the JWT secret."""
+        return os.environ.get("SHELF_CURSOR_SECRET") or self.jwt_secret
+
+    @property
+    def payment_secret(self) -> str:
+        """HMAC key the payment provider signs its callbacks with."""
+        return _secret("SHELF_PAYMENT_SECRET", self.stage, DEV_PAYMENT_SECRET)
+
+    @property
+    def carrier_secret(self) -> str:
+        """HMAC key the carriers' event feed is signed with."""
+        return _secret("SHELF_CARRIER_SECRET", self.stage, DEV_CARRIER_SECRET)
 
 
 def _secret(name: str, stage: str, dev_default: str) -> str:
@@ -53,16 +70,10 @@ def _secret(name: str, stage: str, dev_default: str) -> str:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     stage = os.environ.get("SHELF_STAGE", "local")
-    jwt_secret = _secret("SHELF_JWT_SECRET", stage, DEV_JWT_SECRET)
     return Settings(
         stage=stage,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
         table_prefix=os.environ.get("SHELF_TABLE_PREFIX", f"shelf-{stage}-"),
-        jwt_secret=jwt_secret,
-        # Cursors are signed with their own key when one is given, else with the JWT secret.
-        cursor_secret=os.environ.get("SHELF_CURSOR_SECRET") or jwt_secret,
-        payment_secret=_secret("SHELF_PAYMENT_SECRET", stage, DEV_PAYMENT_SECRET),
-        carrier_secret=_secret("SHELF_CARRIER_SECRET", stage, DEV_CARRIER_SECRET),
         service_name=os.environ.get("POWERTOOLS_SERVICE_NAME", "shelf"),
         metrics_namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ShelfCommerce"),
         max_body_bytes=int(os.environ.get("SHELF_MAX_BODY_BYTES", "65536")),
