@@ -9,12 +9,14 @@ SUB    ?= m1
 
 .PHONY: install run test lint token package bench jobs clean
 
+# Install progress goes to stderr, so `TOKEN=$$(make -s token ...)` captures only the token.
+# pip stays below 26.3, which chalice 1.34 does not accept.
 $(STAMP): requirements.txt requirements-dev.txt
-	@echo "==> creating $(VENV) and installing requirements-dev.txt"
+	@echo "==> creating $(VENV) and installing requirements-dev.txt" >&2
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off "pip<26.3" >&2
 	@$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements-dev.txt \
-		| grep -E "^(Collecting|Successfully)" || true
+		| grep -E "^(Collecting|Successfully)" >&2 || true
 	@$(PY) -c "import chalice, pynamodb, moto, pytest"  # fail here, not later, if install broke
 	@touch $@
 

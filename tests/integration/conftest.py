@@ -1,6 +1,8 @@
 """A real stack on loopback: a moto server process and `chalice local`, both on free ports.
 
 The test process talks to them over HTTP only; nothing here shares moto's in-process state.
+The moto server applies one request at a time (local/moto_server.py), as DynamoDB applies each
+request atomically; the clients still race freely.
 """
 
 from __future__ import annotations
@@ -67,8 +69,8 @@ def stack():
     """(api base url, moto url); the tables exist, the data is empty."""
     moto_port, api_port = free_port(), free_port()
     moto_url = f"http://127.0.0.1:{moto_port}"
-    moto = subprocess.Popen([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto = subprocess.Popen([sys.executable, "-m", "local.moto_server", "--port", str(moto_port)],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     api = None
     try:
         wait_until_up(moto_url, moto)

@@ -1,0 +1,230 @@
+"""`make run`: DynamoDB (moto unless an endpoint is given), tables, demo data, then `chalice local`.
+
+    python -m local.run
+
+Steps, one progress line each:
+1. Environment defaults, each only when the variable is unset (the caller's environment wins):
+   SHELF_STAGE=local, AWS_DEFAULT_REGION=us-east-1, fake AWS credentials. SHELF_JWT_SECRET is
+   left unset, so the settings' development secret signs tokens (`make token` uses the same).
+2. DynamoDB: AWS_ENDPOINT_URL_DYNAMODB when set (DynamoDB Local, a moto you run yourself, ...);
+   otherwise an in-memory moto server on 127.0.0.1 (port SHELF_MOTO_PORT, or a free one) whose
+   endpoint is exported to this process and to chalice local. Its data is gone on exit.
+3. Missing tables are created and the demo catalog is loaded when the shops table is empty.
+4. `chalice local --stage local` on 127.0.0.1:${SHELF_PORT:-8000}. The `local` stage in
+   .chalice/config.json sets no environment variables on purpose, so what is set here reaches
+   the app unchanged.
+
+Ctrl-C (SIGINT), SIGTERM or SIGHUP stops chalice local and moto and exits 0. If chalice local
+exits by itself, moto is stopped and its exit code is returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+CHILD_STOP_SECONDS = 10
+
+ENV_DEFAULTS = {
+    "SHELF_STAGE": "local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGHUP arrived; handled like Ctrl-C."""
+
+
+def step(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def detail(message: str) -> None:
+    print(message, flush=True)
+
+
+def start_local_scheduler(stop_event: threading.Event) -> None:
+    """PENDING, not implemented yet: fire the app's scheduled handlers while running locally.
+
+    `chalice local` serves HTTP routes only; it never runs `@app.schedule` handlers. A later
+    issue will start a daemon thread here that calls the scheduled jobs (score recomputation,
+    shelf rebuilds, post-stream reports) on their schedules, in this process (which has the same
+    environment as chalice local), until `stop_event` is set. Today it starts nothing and
+    returns at once; it is called so that the wiring (start before serving, stop on exit) is
+    already in place.
+    """
+    del stop_event  # pending: nothing runs yet
+
+
+def main() -> int:
+    started = time.monotonic()
+    _install_signal_handlers()
+    try:
+        return _run(started)
+    except (KeyboardInterrupt, _Stop):
+        step("interrupted: stopped")
+        return 0
+
+
+def _run(started: float) -> int:
+    port = int(os.environ.get("SHELF_PORT", str(DEFAULT_PORT)))
+    _apply_env_defaults()
+    if not _port_is_free(port):
+        step(f"port {HOST}:{port} is in use: stop what runs there or set SHELF_PORT")
+        return 1
+    moto_port = int(os.environ.get("SHELF_MOTO_PORT") or 0)
+    starts_moto = not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    if starts_moto and moto_port and not _port_is_free(moto_port):
+        # Checked here: moto's server thread would die on the bind and leave start() waiting.
+        step(f"port {HOST}:{moto_port} is in use: stop what runs there or unset SHELF_MOTO_PORT")
+        return 1
+    from chalicelib.settings import SettingsError  # reads nothing at import
+
+    moto = _start_dynamodb(moto_port)
+    scheduler_stop = threading.Event()
+    try:
+        try:
+            _prepare_database(port)
+        except SettingsError as error:
+            step(f"settings: {error}")
+            return 2
+        start_local_scheduler(scheduler_stop)
+        return _serve(port, started)
+    finally:
+        scheduler_stop.set()
+        if moto is not None:
+            moto.stop()
+            step("moto DynamoDB stopped")
+
+
+def _apply_env_defaults() -> None:
+    applied = []
+    for name, value in ENV_DEFAULTS.items():
+        if not os.environ.get(name):
+            os.environ[name] = value
+            applied.append(f"{name}={value}")
+    region = os.environ.get("AWS_REGION") or os.environ["AWS_DEFAULT_REGION"]
+    defaults = f" (defaults: {', '.join(applied)})" if applied else ""
+    step(f"environment: stage {os.environ['SHELF_STAGE']}, region {region}{defaults}")
+    if not os.environ.get("SHELF_JWT_SECRET"):
+        detail("  SHELF_JWT_SECRET is not set: the development secret signs tokens "
+               "(fine locally; `make token` signs with the same one)")
+
+
+def _start_dynamodb(moto_port: int):
+    """Moto on a local port unless the caller points at a DynamoDB already; returns the server."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    if endpoint:
+        step(f"DynamoDB: {endpoint} (from AWS_ENDPOINT_URL_DYNAMODB; moto not started)")
+        return None
+    from local import moto_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per moto request
+    server, endpoint = moto_server.start(HOST, moto_port)
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
+    step(f"DynamoDB: moto server on {endpoint} (in memory; data is gone on exit)")
+    return server
+
+
+def _prepare_database(port: int) -> None:
+    # chalicelib reads the environment when imported: only now is it complete.
+    from chalicelib.store.tables import create_missing_tables
+    from local.demo_data import build_demo_catalog
+    from local.seed import seed_if_empty
+
+    step("tables")
+    create_missing_tables(progress=detail)
+    step("demo data")
+    catalog = build_demo_catalog()
+    seed_if_empty(progress=detail, catalog=catalog)
+    base = f"http://{HOST}:{port}"
+    step("try it (once chalice local below says it is serving)")
+    for shop in catalog.shops[:3]:
+        detail(f"  {shop.name} (owner {shop.owner_id}): {base}/shops/{shop.shop_id}/storefront")
+    product = catalog.listed_products()[0]
+    detail(f"  product page: {base}/products/{product.product_id}")
+    detail("  merchant token for the first shop: make token ROLE=merchant SUB=m1")
+
+
+def _serve(port: int, started: float) -> int:
+    chalice = Path(sys.executable).parent / "chalice"
+    command = [str(chalice), "local", "--host", HOST, "--port", str(port), "--stage", "local",
+               "--no-autoreload"]
+    env = dict(os.environ)
+    env.setdefault("PYTHONUNBUFFERED", "1")  # its "Serving on" line shows up even when piped
+    step(f"chalice local on http://{HOST}:{port} (Ctrl-C stops everything)")
+    # Its own process group: a terminal Ctrl-C reaches this runner only, which then stops the
+    # child in order (chalice local first, then moto) instead of both dying at once.
+    child = subprocess.Popen(command, cwd=REPO_ROOT, env=env, process_group=0)
+    threading.Thread(target=_announce_ready, args=(child, port, started), daemon=True).start()
+    try:
+        code = child.wait()
+    except (KeyboardInterrupt, _Stop):
+        _ignore_signals()
+        step("stopping chalice local")
+        _stop_child(child)
+        return 0
+    step(f"chalice local exited with code {code}")
+    return code if code >= 0 else 128 - code
+
+
+def _announce_ready(child: subprocess.Popen, port: int, started: float) -> None:
+    while child.poll() is None:
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                step(f"ready after {time.monotonic() - started:.1f}s: http://{HOST}:{port}")
+                return
+        except OSError:
+            time.sleep(0.1)
+
+
+def _stop_child(child: subprocess.Popen) -> None:
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(timeout=CHILD_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _install_signal_handlers() -> None:
+    def stop(signum, frame):
+        raise _Stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _ignore_signals() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
