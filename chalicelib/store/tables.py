@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
+from chalicelib.store.after_sales import AfterSalesCaseModel
 from chalicelib.store.base import connection
 from chalicelib.store.bundles import BundleModel
 from chalicelib.store.carts import CartLineModel
@@ -11,6 +12,8 @@ from chalicelib.store.events import EventModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.orders import OrderModel
 from chalicelib.store.products import ProductModel
+from chalicelib.store.reviews import ReviewModel
+from chalicelib.store.service_sessions import ServiceSessionModel
 from chalicelib.store.shelves import ShelfCardModel
 from chalicelib.store.shops import ShopModel
 
@@ -24,6 +27,9 @@ MODELS: dict[str, type[Model]] = {
     "orders": OrderModel,
     "events": EventModel,
     "idempotency": IdempotencyModel,
+    "reviews": ReviewModel,
+    "after_sales": AfterSalesCaseModel,
+    "service_sessions": ServiceSessionModel,
 }
 
 # Tables whose items expire, and the attribute DynamoDB's TTL reads.
