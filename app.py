@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from chalice import Chalice
+from chalice import Chalice, Rate
 
+from chalicelib.jobs import orders as order_jobs
 from chalicelib.observability import logger, metrics
 from chalicelib.routes._http import normalize_error_response
+from chalicelib.routes.aftercare import aftercare
 from chalicelib.routes.merchant import merchant
 from chalicelib.routes.orders import orders_api
 from chalicelib.routes.shopper import shopper
@@ -19,6 +21,7 @@ app.register_blueprint(merchant)
 app.register_blueprint(shopper)
 app.register_blueprint(orders_api)
 app.register_blueprint(webhooks)
+app.register_blueprint(aftercare)
 
 
 @app.middleware("http")
@@ -40,3 +43,15 @@ def observe_request(event, get_response):
         if metrics.metric_set:
             metrics.flush_metrics()
         logger.remove_keys(["method", "path"])
+
+
+# --- scheduled jobs: one-line delegations (the local runner calls the same bodies) ------------
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def expire_unpaid_orders(event):
+    return order_jobs.cancel_unpaid_orders()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def complete_delivered_orders(event):
+    return order_jobs.complete_delivered_orders()
