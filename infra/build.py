@@ -1,0 +1,321 @@
+"""Generate infra/resources.json, the template `chalice package --merge-template` merges in.
+
+    python -m infra.build          # rewrite infra/resources.json
+    python -m infra.build --check  # exit 1 if the committed file is not what would be generated
+
+Everything comes from chalicelib.store.tables (MODELS, TTL_ATTRIBUTES, STREAM_VIEWS,
+table_definition), so a table added there shows up here with no edit to this file. Names are
+`${AWS::StackName}-<base name>`: nothing stage-specific ends up in the template.
+
+Chalice's merge is a deep merge of dicts in which lists are replaced, so what this emits either
+adds new keys (tables, parameters, Globals, outputs) or replaces one whole list (the policies of
+the role every function runs as).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+RESOURCES_PATH = Path(__file__).with_name("resources.json")
+
+# (CloudFormation parameter, Lambda environment variable, description): one line per secret a
+# deployed stage must be given (chalicelib.settings refuses to start without them).
+SECRETS: tuple[tuple[str, str, str], ...] = (
+    ("JwtSecret", "SHELF_JWT_SECRET", "HMAC key access tokens are signed with"),
+    ("CursorSecret", "SHELF_CURSOR_SECRET", "HMAC key pagination cursors are signed with"),
+    ("PaymentSecret", "SHELF_PAYMENT_SECRET", "HMAC key of the payment provider's callbacks"),
+    ("CarrierSecret", "SHELF_CARRIER_SECRET", "HMAC key of the carriers' event feed"),
+)
+SECRET_MIN_LENGTH = 32
+
+# Base names of SQS queues. Each becomes `${AWS::StackName}-<name>`, its URL is given to every
+# function as SHELF_<NAME>_QUEUE_URL, and the SQS actions below are granted on exactly these
+# queues. Empty: no queue exists yet, so no SQS permission is granted.
+QUEUES: tuple[str, ...] = ()
+QUEUE_VISIBILITY_TIMEOUT_SECONDS = 180  # 6 x the 30 s Lambda timeout, as AWS advises for SQS
+
+# The role chalice gives every function (it is shared when chalice manages one role per app).
+ROLE = "DefaultRole"
+POLICY_NAME = "DefaultRolePolicy"
+
+LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
+# Item-level only. TransactWriteItems/TransactGetItems are authorised per item through these;
+# no Scan, no table administration (CreateTable, DeleteTable, UpdateTable, DescribeTable, ...).
+DYNAMODB_ITEM_ACTIONS = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+)
+SQS_ACTIONS = (
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+    "sqs:SendMessage",
+)
+
+LAMBDA_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def logical_id(base_name: str, suffix: str) -> str:
+    """`shelf_cards` + `Table` → `ShelfCardsTable` (CloudFormation ids are alphanumeric)."""
+    parts = [p for p in re.split(r"[^0-9A-Za-z]+", base_name) if p]
+    return "".join(p[:1].upper() + p[1:] for p in parts) + suffix
+
+
+def physical_name(base_name: str) -> dict:
+    return {"Fn::Sub": f"${{AWS::StackName}}-{base_name}"}
+
+
+def table_resource(base_name: str, definition: dict, ttl_attribute: str | None) -> dict:
+    """An AWS::DynamoDB::Table from table_definition's CreateTable shape."""
+    properties: dict[str, Any] = {
+        "TableName": physical_name(base_name),
+        "AttributeDefinitions": definition["AttributeDefinitions"],
+        "KeySchema": definition["KeySchema"],
+        "BillingMode": definition["BillingMode"],
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True},
+    }
+    for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        if definition.get(kind):
+            properties[kind] = definition[kind]
+    if ttl_attribute:
+        properties["TimeToLiveSpecification"] = {"AttributeName": ttl_attribute, "Enabled": True}
+    if "StreamSpecification" in definition:
+        # CloudFormation has no StreamEnabled: giving a view type is what enables the stream.
+        properties["StreamSpecification"] = {
+            "StreamViewType": definition["StreamSpecification"]["StreamViewType"],
+        }
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        # Data outlives the stack: deleting or replacing it never drops a table.
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": properties,
+    }
+
+
+def queue_resource(base_name: str) -> dict:
+    return {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": physical_name(base_name),
+            "SqsManagedSseEnabled": True,
+            "VisibilityTimeout": QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+        },
+    }
+
+
+def queue_env_var(base_name: str) -> str:
+    return "SHELF_" + re.sub(r"[^0-9A-Za-z]+", "_", base_name).upper() + "_QUEUE_URL"
+
+
+def role_policy(table_ids: list[str], indexed_table_ids: set[str], queue_ids: list[str]) -> dict:
+    """The one inline policy of the functions' role, scoped to this stack's resources."""
+    log_group = (
+        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*"
+    )
+    statements: list[dict] = [
+        {
+            "Sid": "Logs",
+            "Effect": "Allow",
+            "Action": list(LOG_ACTIONS),
+            "Resource": [{"Fn::Sub": log_group}, {"Fn::Sub": log_group + ":log-stream:*"}],
+        }
+    ]
+    table_arns: list[dict] = []
+    for table_id in table_ids:
+        table_arns.append({"Fn::GetAtt": [table_id, "Arn"]})
+        if table_id in indexed_table_ids:
+            table_arns.append({"Fn::Sub": f"${{{table_id}.Arn}}/index/*"})
+    if table_arns:
+        statements.append(
+            {
+                "Sid": "DynamoDBItems",
+                "Effect": "Allow",
+                "Action": list(DYNAMODB_ITEM_ACTIONS),
+                "Resource": table_arns,
+            }
+        )
+    if queue_ids:
+        statements.append(
+            {
+                "Sid": "Queues",
+                "Effect": "Allow",
+                "Action": list(SQS_ACTIONS),
+                "Resource": [{"Fn::GetAtt": [queue_id, "Arn"]} for queue_id in queue_ids],
+            }
+        )
+    return {
+        "PolicyName": POLICY_NAME,
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+    }
+
+
+def build_template(progress=print) -> dict:
+    """The merge template, from the store's table definitions."""
+    from chalicelib.store import tables
+
+    resources: dict[str, dict] = {}
+    outputs: dict[str, dict] = {}
+
+    def add(resource_id: str, resource: dict, source: str) -> None:
+        if resource_id in resources:
+            raise SystemExit(
+                f"infra.build: {source} maps to logical id {resource_id}, "
+                "which another table or queue already uses"
+            )
+        resources[resource_id] = resource
+
+    table_ids: list[str] = []
+    indexed_table_ids: set[str] = set()
+    for base_name in sorted(tables.MODELS):
+        definition = tables.table_definition(base_name)
+        table_id = logical_id(base_name, "Table")
+        resource = table_resource(base_name, definition, tables.TTL_ATTRIBUTES.get(base_name))
+        add(table_id, resource, f"table {base_name!r}")
+        table_ids.append(table_id)
+        properties = resource["Properties"]
+        gsis = len(properties.get("GlobalSecondaryIndexes", []))
+        lsis = len(properties.get("LocalSecondaryIndexes", []))
+        if gsis or lsis:
+            indexed_table_ids.add(table_id)
+        outputs[table_id + "Name"] = {
+            "Description": f"Name of the {base_name} table",
+            "Value": {"Ref": table_id},
+        }
+        extras = [f"{gsis} GSI", f"{lsis} LSI"]
+        if "TimeToLiveSpecification" in properties:
+            extras.append(f"TTL on {properties['TimeToLiveSpecification']['AttributeName']}")
+        if "StreamSpecification" in properties:
+            extras.append(f"stream {properties['StreamSpecification']['StreamViewType']}")
+        progress(f"  table {base_name} -> {table_id} ({', '.join(extras)})")
+
+    variables: dict[str, Any] = {"SHELF_TABLE_PREFIX": {"Fn::Sub": "${AWS::StackName}-"}}
+    variables.update({env_var: {"Ref": parameter} for parameter, env_var, _ in SECRETS})
+
+    queue_ids: list[str] = []
+    for base_name in sorted(QUEUES):
+        queue_id = logical_id(base_name, "Queue")
+        add(queue_id, queue_resource(base_name), f"queue {base_name!r}")
+        queue_ids.append(queue_id)
+        variables[queue_env_var(base_name)] = {"Ref": queue_id}
+        outputs[queue_id + "Url"] = {
+            "Description": f"URL of the {base_name} queue",
+            "Value": {"Ref": queue_id},
+        }
+        progress(f"  queue {base_name} -> {queue_id}")
+
+    resources[ROLE] = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY,
+            # A list, so the merge replaces chalice's policy-<stage>.json placeholder outright.
+            "Policies": [role_policy(table_ids, indexed_table_ids, queue_ids)],
+        },
+    }
+    return {
+        "Parameters": {
+            parameter: {
+                "Type": "String",
+                "NoEcho": True,
+                "MinLength": SECRET_MIN_LENGTH,
+                "Description": f"{description} (at least {SECRET_MIN_LENGTH} characters)",
+            }
+            for parameter, _, description in SECRETS
+        },
+        "Globals": {"Function": {"Environment": {"Variables": variables}}},
+        "Resources": resources,
+        "Outputs": outputs,
+    }
+
+
+def render(template: dict) -> str:
+    """Deterministic text: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(template, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _prepare_environment() -> None:
+    """Let chalicelib import with SHELF_STAGE unset or set to anything.
+
+    Table names are computed at import, and a deployed stage refuses to load settings without its
+    secrets. Neither matters here (the template uses base names and CloudFormation parameters),
+    so missing secrets get a placeholder that lives only in this process.
+    """
+    os.environ.setdefault("SHELF_STAGE", "prod")
+    for _, env_var, _ in SECRETS:
+        os.environ.setdefault(env_var, "infra-build-placeholder-never-deployed")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.build", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if infra/resources.json differs from the generated template",
+    )
+    args = parser.parse_args(argv)
+
+    _prepare_environment()
+    text = render(build_template())
+    relative = "infra/resources.json"
+
+    if args.check:
+        if not RESOURCES_PATH.exists():
+            print(
+                f"error: {relative} does not exist. Run `python -m infra.build` and commit it.",
+                file=sys.stderr,
+            )
+            return 1
+        current = RESOURCES_PATH.read_text(encoding="utf-8")
+        if current == text:
+            print(f"{relative} is up to date")
+            return 0
+        diff = list(
+            difflib.unified_diff(
+                current.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=f"{relative} (committed)",
+                tofile=f"{relative} (generated)",
+            )
+        )
+        sys.stderr.writelines(diff[:60])
+        if len(diff) > 60:
+            sys.stderr.write(f"... {len(diff) - 60} more diff lines\n")
+        print(
+            f"error: {relative} is out of date with chalicelib/store/tables.py "
+            f"(or infra/build.py).\nRun `python -m infra.build` and commit {relative}.",
+            file=sys.stderr,
+        )
+        return 1
+
+    RESOURCES_PATH.write_text(text, encoding="utf-8")
+    print(f"wrote {relative}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

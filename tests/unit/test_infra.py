@@ -1,0 +1,196 @@
+"""infra/resources.json: generated from the store models, and merged into a SAM template that
+cfn-lint accepts and that grants the functions item-level DynamoDB access and nothing wider."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from chalicelib.store.tables import MODELS, STREAM_VIEWS, TTL_ATTRIBUTES, table_definition
+from infra import build
+
+ROOT = Path(__file__).resolve().parents[2]
+RESOURCES = ROOT / "infra" / "resources.json"
+# Not resolved: a venv's python is a symlink, and its console scripts sit next to the link.
+BIN = Path(sys.executable).parent
+STACK_PREFIX = "${AWS::StackName}-"
+
+
+def _committed() -> dict:
+    return json.loads(RESOURCES.read_text(encoding="utf-8"))
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _tables(template: dict) -> dict[str, tuple[str, dict]]:
+    """base name → (logical id, resource) for every DynamoDB table in the template."""
+    tables = {}
+    for resource_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::DynamoDB::Table":
+            continue
+        name = resource["Properties"]["TableName"]["Fn::Sub"]
+        assert name.startswith(STACK_PREFIX), f"{resource_id} is not named after the stack"
+        tables[name.removeprefix(STACK_PREFIX)] = (resource_id, resource)
+    return tables
+
+
+def _indexes(indexes: list[dict]) -> dict[str, tuple]:
+    return {index["IndexName"]: (index["KeySchema"], index["Projection"]) for index in indexes}
+
+
+def _policy_statements(template: dict) -> list[dict]:
+    policies = template["Resources"][build.ROLE]["Properties"]["Policies"]
+    return [
+        statement
+        for policy in policies
+        for statement in _as_list(policy["PolicyDocument"]["Statement"])
+    ]
+
+
+def test_committed_template_is_what_the_generator_writes():
+    generated = build.render(build.build_template(progress=lambda _line: None))
+    assert RESOURCES.read_text(encoding="utf-8") == generated, (
+        "infra/resources.json is stale: run `python -m infra.build` and commit it"
+    )
+
+
+def test_every_table_and_index_matches_its_store_model():
+    template = _committed()
+    tables = _tables(template)
+    assert sorted(tables) == sorted(MODELS), "one table per MODELS entry, and no other"
+
+    dynamodb_resources = [
+        resource
+        for statement in _policy_statements(template)
+        if any(a.startswith("dynamodb:") for a in _as_list(statement["Action"]))
+        for resource in _as_list(statement["Resource"])
+    ]
+    for base_name in MODELS:
+        resource_id, resource = tables[base_name]
+        expected = table_definition(base_name)
+        properties = resource["Properties"]
+        assert properties["KeySchema"] == expected["KeySchema"], base_name
+        assert (
+            sorted(properties["AttributeDefinitions"], key=lambda a: a["AttributeName"])
+            == expected["AttributeDefinitions"]
+        ), base_name
+        assert properties["BillingMode"] == "PAY_PER_REQUEST", base_name
+        for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            assert _indexes(properties.get(kind, [])) == _indexes(expected.get(kind, [])), (
+                f"{base_name} {kind}"
+            )
+        if base_name in TTL_ATTRIBUTES:
+            assert properties["TimeToLiveSpecification"] == {
+                "AttributeName": TTL_ATTRIBUTES[base_name],
+                "Enabled": True,
+            }
+        else:
+            assert "TimeToLiveSpecification" not in properties, base_name
+        if base_name in STREAM_VIEWS:
+            assert properties["StreamSpecification"] == {"StreamViewType": STREAM_VIEWS[base_name]}
+        else:
+            assert "StreamSpecification" not in properties, base_name
+        assert properties["PointInTimeRecoverySpecification"] == {
+            "PointInTimeRecoveryEnabled": True
+        }
+        assert properties["SSESpecification"] == {"SSEEnabled": True}
+        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
+
+        # The functions may reach the table, and its indexes when it has any.
+        assert {"Fn::GetAtt": [resource_id, "Arn"]} in dynamodb_resources, base_name
+        if expected.get("GlobalSecondaryIndexes") or expected.get("LocalSecondaryIndexes"):
+            assert {"Fn::Sub": f"${{{resource_id}.Arn}}/index/*"} in dynamodb_resources
+
+
+def _package_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHELF_")}
+    env["AWS_DEFAULT_REGION"] = "us-east-1"
+    # chalice imports app.py with the prod stage's environment, and settings refuse to load a
+    # deployed stage without its secrets. These placeholders never reach the template (it holds
+    # Refs to the NoEcho parameters); a secret settings requires that build.SECRETS lacks makes
+    # the packaging fail here, which is the point.
+    for _, env_var, _ in build.SECRETS:
+        env[env_var] = "packaging-placeholder-" + "x" * 32
+    return env
+
+
+def _is_scoped_dynamodb_resource(resource) -> bool:
+    """A table ARN from GetAtt, or `${Table.Arn}/index/*`: never `*` nor a wildcard table."""
+    if isinstance(resource, dict) and "Fn::GetAtt" in resource:
+        return resource["Fn::GetAtt"][1] == "Arn"
+    if isinstance(resource, dict) and isinstance(resource.get("Fn::Sub"), str):
+        text = resource["Fn::Sub"]
+        return "*" not in text or re.fullmatch(r"\$\{\w+\.Arn\}/index/\*", text) is not None
+    return isinstance(resource, str) and "*" not in resource
+
+
+def test_chalice_package_merges_into_a_lint_clean_least_privilege_template(tmp_path):
+    out = tmp_path / "packaged"
+    packaged = subprocess.run(
+        [
+            str(BIN / "chalice"),
+            "package",
+            "--stage",
+            "prod",
+            "--merge-template",
+            "infra/resources.json",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=_package_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert packaged.returncode == 0, packaged.stdout + packaged.stderr
+    sam = out / "sam.json"
+    template = json.loads(sam.read_text(encoding="utf-8"))
+    resources = template["Resources"]
+
+    functions = {rid: r for rid, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+    assert functions
+    role = {"Fn::GetAtt": [build.ROLE, "Arn"]}
+    elsewhere = {
+        rid: r["Properties"].get("Role")
+        for rid, r in functions.items()
+        if r["Properties"].get("Role") != role
+    }
+    assert not elsewhere, (
+        f"functions not running as {build.ROLE} never get the merged policy: {elsewhere}. "
+        "chalice shares one DefaultRole only when the stage's autogen_policy is true; with "
+        "false it makes one <Function>Role per function from policy-<stage>.json"
+    )
+
+    actions = set()
+    for statement in _policy_statements(template):
+        statement_actions = _as_list(statement["Action"])
+        actions.update(statement_actions)
+        if any(a.startswith("dynamodb:") for a in statement_actions):
+            assert set(statement_actions) <= set(build.DYNAMODB_ITEM_ACTIONS), statement_actions
+            for resource in _as_list(statement["Resource"]):
+                assert _is_scoped_dynamodb_resource(resource), resource
+    assert "dynamodb:Scan" not in actions
+    assert not {a for a in actions if a.endswith("*")}, "no wildcard actions"
+    assert set(build.DYNAMODB_ITEM_ACTIONS) <= actions
+
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["SHELF_TABLE_PREFIX"] == {"Fn::Sub": STACK_PREFIX}
+    assert variables["SHELF_JWT_SECRET"] == {"Ref": "JwtSecret"}
+    assert variables["SHELF_CURSOR_SECRET"] == {"Ref": "CursorSecret"}
+    for parameter, env_var, _ in build.SECRETS:
+        assert variables[env_var] == {"Ref": parameter}
+        assert template["Parameters"][parameter]["NoEcho"] is True
+        assert template["Parameters"][parameter]["MinLength"] >= 32
+    assert sorted(_tables(template)) == sorted(MODELS)
+
+    # No --ignore-checks: chalice's SAM output merged with infra/resources.json lints clean.
+    linted = subprocess.run(
+        [str(BIN / "cfn-lint"), str(sam)], capture_output=True, text=True, timeout=300
+    )
+    assert linted.returncode == 0, linted.stdout + linted.stderr
