@@ -1,0 +1,195 @@
+"""`python -m bench.run [--repeat N] [--json PATH]`: print the bench figures as tables.
+
+Figures, not tests: targets missed are reported as FAIL and in the summary line, and the exit
+code stays 0. It is 1 only when a section could not be measured at all (the bench broke).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from bench import cold_start, env, round_trips
+from bench.table import render
+
+
+class Progress:
+    def __init__(self):
+        self.started = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        print(f"  [{time.perf_counter() - self.started:5.1f}s] {message}", flush=True)
+
+
+def _heading(text: str) -> None:
+    print(f"\n== {text}")
+
+
+def _round_trip_table(figures: dict) -> None:
+    catalog = figures["catalog"]
+    _heading(f"DynamoDB round trips per request (moto in-process, chalice.test.Client; "
+             f"{catalog['shops']} shop, {catalog['products']} products over "
+             f"{len(catalog['categories'])} categories, page size {catalog['page_size']})")
+    rows = []
+    for r in figures["requests"]:
+        ops = ", ".join(f"{op} {n}" for op, n in r["by_operation"].items()) or "none"
+        cards = (f"{r['items_read_by_operation'].get('Query', 0)}/{r['page_size']}"
+                 if r["page_size"] else "")
+        budget = "-" if r["budget"] is None else (
+            str(r["budget"]) if r["budget"] == 1 else f"≤ {r['budget']}")
+        rows.append([r["name"], r["round_trips"], ops, r["items_read"], cards, budget,
+                     r["verdict"]])
+    print(render(["request", "trips", "by operation", "items read", "cards/page", "budget",
+                  "result"], rows, right={1, 3, 4}))
+    routes = dict.fromkeys(r["route"].split("?")[0] for r in figures["requests"])
+    print(f"  routes: {'; '.join(routes)} (storefront pages 2 carry the page 1 cursor)")
+    print("  trips = DynamoDB API calls counted at botocore; items read = items DynamoDB returned "
+          "over all\n  calls; cards/page = shelf cards the Query read for a page of that size: "
+          "one more than the\n  page when more follow (the intended +1 over-read that decides "
+          "whether to give a cursor).")
+
+
+def _cold_start_table(figures: dict, repeat: int) -> None:
+    _heading(f"Cold start: fresh `python -c` per run, {repeat} interleaved runs per variant")
+    names = {
+        "python": "python alone (interpreter baseline)",
+        "bare": "bare stack (boto3, pynamodb.models, pydantic, chalice, powertools)",
+        "app": "import app",
+        "bare_runtime_deps": "bare stack, runtime deps only *",
+        "app_runtime_deps": "import app, runtime deps only *",
+        "bare_packaged": "bare stack, as packaged: runtime deps, no .pyc **",
+        "app_packaged": "import app, as packaged: runtime deps, no .pyc **",
+    }
+    rows = []
+    for key, label in names.items():
+        f = figures[key]
+        times = ["-", "-"] if key == "python" else [f"{f['import_ms_median']:.1f}",
+                                                    f"{f['import_ms_min']:.1f}"]
+        rows.append([label, *times, f"{f['peak_rss_mib_median']:.1f}"])
+    print(render(["variant", "import ms (median)", "import ms (min)", "peak RSS MiB (median)"],
+                 rows, right={1, 2, 3}))
+
+    def added(suffix: str, field: str) -> float:
+        return figures[f"app{suffix}"][field] - figures[f"bare{suffix}"][field]
+
+    ratio, lam, pkg = figures["ratio"], figures["ratio_runtime_deps"], figures["ratio_packaged"]
+    verdict = "PASS" if figures["met"] else "FAIL"
+    print(f"  app/bare import time: median {ratio['import_median']:.2f}, min "
+          f"{ratio['import_min']:.2f} (app adds {added('', 'import_ms_median'):.0f} ms)   "
+          f"target ≤ {figures['target_ratio']}   {verdict}")
+    print(f"  app/bare peak RSS:    median {ratio['peak_rss_median']:.2f} "
+          f"(+{added('', 'peak_rss_mib_median'):.1f} MiB)")
+    print(f"  *  runtime deps only: dev-only packages hidden, as in the Lambda bundle "
+          f"(requirements.txt\n     closure): app/bare median {lam['import_median']:.2f}, "
+          f"min {lam['import_min']:.2f}, app adds {added('_runtime_deps', 'import_ms_median'):.0f}"
+          " ms (information, not the target)")
+    print(f"  ** as `chalice package` ships it: no .pyc for app, chalicelib or the wheels, and "
+          f"/var/task is\n     read-only, so each Lambda cold start compiles them (stdlib .pyc "
+          f"kept): app/bare median\n     {pkg['import_median']:.2f}, app adds "
+          f"{added('_packaged', 'import_ms_median'):.0f} ms (information)")
+    load, cores = figures["load_average"], os.cpu_count() or 1
+    if any(x is not None and x > cores / 2 for x in load.values()):
+        print(f"  ! load average {load['before']} → {load['after']} on {cores} cores while "
+              "measuring: other work was running, so times are noisier (compare mins)")
+    if figures["not_packaged_seen"]:
+        print("  not in the bundle but loaded by `import app` in this venv: "
+              + ", ".join(figures["not_packaged_seen"]))
+
+
+def _breakdown_tables(figures: dict) -> None:
+    _heading(f"What `import app` adds on top of the bare stack (python -X importtime, median of "
+             f"3; total {figures['added_total_ms']:.1f} ms with importtime's own overhead)")
+    rows = [[g["package"], f"{g['self_ms']:.1f}"] for g in figures["added_by_package"]
+            if g["self_ms"] >= 0.5]
+    print(render(["package (modules loaded only by app)", "self ms"], rows, right={1}))
+    print("\n  Top 10 own modules by self time (cumulative = with what it alone pulls in):")
+    rows = [[m["module"], f"{m['self_ms']:.1f}", f"{m['cumulative_ms']:.1f}"]
+            for m in figures["own_modules"]]
+    print(render(["module", "self ms", "cumulative ms"], rows, right={1, 2}))
+
+
+def _summary(results: dict) -> str:
+    met, missed = [], []
+    trips = results.get("round_trips")
+    if trips:
+        for kind, budget in (("product page", round_trips.BUDGET_PRODUCT_PAGE),
+                             ("storefront page", round_trips.BUDGET_STOREFRONT_PAGE)):
+            runs = [r for r in trips["requests"] if r["name"].startswith(kind.split()[0])]
+            passed = [r for r in runs if r["verdict"] == "PASS"]
+            worst = max(r["round_trips"] for r in runs)
+            target = (f"{kind} ≤ {budget} trip{'s' if budget > 1 else ''} "
+                      f"({len(passed)}/{len(runs)} requests, worst {worst})")
+            (met if len(passed) == len(runs) else missed).append(target)
+    cold = results.get("cold_start")
+    if cold:
+        target = (f"import time app/bare ≤ {cold['target_ratio']} "
+                  f"(median {cold['ratio']['import_median']:.2f})")
+        (met if cold["met"] else missed).append(target)
+    errors = [f"{name} not measured" for name in results.get("errors", {})]
+    return (f"SUMMARY: targets met: {'; '.join(met) or 'none'}. "
+            f"missed: {'; '.join(missed) or 'none'}."
+            + (f" errors: {'; '.join(errors)}." if errors else ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--repeat", type=int, default=15,
+                        help="fresh interpreters per cold-start variant (default 15)")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    os.chdir(env.REPO_ROOT)
+    env.apply()
+    progress = Progress()
+    results: dict = {
+        "date": datetime.date.today().isoformat(),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "repeat": args.repeat,
+        "errors": {},
+    }
+    print(f"==> shelf bench {results['date']}: Python {results['machine']['python']}, "
+          f"{results['machine']['cores']} cores, {results['machine']['platform']}", flush=True)
+    steps = (
+        ("round_trips", "[1/3] round trips on moto", lambda: round_trips.run(progress)),
+        ("cold_start", f"[2/3] cold start, {args.repeat} runs per variant",
+         lambda: cold_start.measure(args.repeat, progress)),
+        ("import_breakdown", "[3/3] import breakdown", lambda: cold_start.breakdown(progress)),
+    )
+    for key, title, step in steps:
+        print(f"{title}", flush=True)
+        try:
+            results[key] = step()
+        except Exception as error:  # report and go on: the other figures still mean something
+            traceback.print_exc()
+            results["errors"][key] = f"{type(error).__name__}: {error}"
+            progress(f"{key} FAILED to measure: {error}")
+
+    if "round_trips" in results:
+        _round_trip_table(results["round_trips"])
+    if "cold_start" in results:
+        _cold_start_table(results["cold_start"], args.repeat)
+    if "import_breakdown" in results:
+        _breakdown_tables(results["import_breakdown"])
+    summary = _summary(results)
+    results["summary"] = summary
+    print(f"\n{summary}")
+    print(f"(bench took {time.perf_counter() - progress.started:.0f}s)")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 1 if results["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""Plain-text tables that stay aligned with CJK text (two columns per wide character)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, size: int, right: bool) -> str:
+    gap = " " * (size - width(text))
+    return gap + text if right else text + gap
+
+
+def render(headers: list[str], rows: list[list], right: set[int] = frozenset()) -> str:
+    """Rows under headers; columns whose index is in `right` are right-aligned (numbers)."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    sizes = [max(width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("  ".join(_pad(c, sizes[i], i in right) for i, c in enumerate(row)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * size for size in sizes))
+    return "\n".join("  " + line for line in lines)
