@@ -10,8 +10,6 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-import jwt
-
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.settings import get_settings
 
@@ -33,6 +31,8 @@ class Principal:
 
 
 def issue_token(sub: str, role: Role | str, ttl_seconds: int = 12 * 3600) -> str:
+    import jwt  # imported where used: it is not needed to serve shopper reads
+
     now = int(time.time())
     claims = {"sub": sub, "role": Role(role).value, "iat": now, "exp": now + ttl_seconds}
     return jwt.encode(claims, get_settings().jwt_secret, algorithm=_ALGORITHM)
@@ -43,6 +43,8 @@ def principal_from_headers(headers) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing bearer token", code="missing_token")
+    import jwt
+
     try:
         claims = jwt.decode(
             token.strip(), get_settings().jwt_secret, algorithms=[_ALGORITHM],

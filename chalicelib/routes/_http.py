@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ValidationError
 
 from chalicelib.errors import AppError, BadRequest, Unprocessable
 from chalicelib.settings import get_settings
 
+if TYPE_CHECKING:  # pydantic loads with the first request body, not at cold start
+    from pydantic import BaseModel, ValidationError
+
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model", bound="BaseModel")
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -64,6 +66,8 @@ def parse_body(request, model: type[Model]) -> Model:
 
 
 def validate(model: type[Model], data: dict) -> Model:
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -83,6 +87,16 @@ def field_errors(error: ValidationError) -> list[dict]:
 
 def query_params(request) -> dict[str, str]:
     return dict(request.query_params or {})
+
+
+def limit_param(value: str | None, default: int = 20, maximum: int = 50) -> int:
+    """A `limit` query parameter: 1..maximum, else 422 naming the field."""
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        message = f"limit must be a whole number from 1 to {maximum}"
+        raise Unprocessable(message, details=[{"field": "limit", "message": message}])
+    return int(value)
 
 
 _CHALICE_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "not_found",

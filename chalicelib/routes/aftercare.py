@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib import schemas
 from chalicelib.auth import principal_from_headers
-from chalicelib.routes._http import json_response, parse_body, query_params, route
-from chalicelib.schemas import aftercare as schemas
+from chalicelib.routes._http import json_response, limit_param, parse_body, query_params, route
 from chalicelib.schemas.aftercare_views import case_view, review_view, service_session_view
-from chalicelib.schemas.common import limit_param
 from chalicelib.services import after_sales, reviews, service_sessions
 
 aftercare = Blueprint(__name__)
@@ -31,7 +30,7 @@ def _params() -> dict[str, str]:
 @route(aftercare, "/orders/{order_id}/reviews", methods=("POST",))
 def post_review(order_id):
     principal = _principal()
-    review = reviews.post_review(principal, order_id, _body(schemas.ReviewCreate))
+    review = reviews.post_review(principal, order_id, _body(schemas.aftercare.ReviewCreate))
     return json_response(review_view(review, for_author=True), 201)
 
 
@@ -48,7 +47,7 @@ def product_reviews(product_id):
 @route(aftercare, "/orders/{order_id}/after-sales", methods=("POST",))
 def request_case(order_id):
     principal = _principal()
-    case = after_sales.request_case(principal, order_id, _body(schemas.AfterSalesCreate))
+    case = after_sales.request_case(principal, order_id, _body(schemas.aftercare.AfterSalesCreate))
     return json_response(case_view(case), 201)
 
 
@@ -84,21 +83,21 @@ def approve(case_id):
 def reject(case_id):
     principal = _principal()
     return json_response(case_view(after_sales.reject(principal, case_id,
-                                                      _body(schemas.RejectRequest))))
+                                                      _body(schemas.aftercare.RejectRequest))))
 
 
 @route(aftercare, "/after-sales/{case_id}/escalate", methods=("POST",))
 def escalate(case_id):
     principal = _principal()
     return json_response(case_view(after_sales.escalate(principal, case_id,
-                                                        _body(schemas.EscalateRequest))))
+                                                        _body(schemas.aftercare.EscalateRequest))))
 
 
 @route(aftercare, "/after-sales/{case_id}/rule", methods=("POST",))
 def rule(case_id):
     principal = _principal()
     return json_response(case_view(after_sales.rule(principal, case_id,
-                                                    _body(schemas.RuleRequest))))
+                                                    _body(schemas.aftercare.RuleRequest))))
 
 
 @route(aftercare, "/after-sales/{case_id}/receive", methods=("POST",))
@@ -112,5 +111,5 @@ def receive(case_id):
 def report_service_session(shop_id):
     principal = _principal()
     session, created = service_sessions.report(principal, shop_id,
-                                               _body(schemas.ServiceSessionReport))
+                                               _body(schemas.aftercare.ServiceSessionReport))
     return json_response(service_session_view(session), 201 if created else 200)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib import schemas
 from chalicelib.auth import principal_from_headers
-from chalicelib.routes._http import json_response, parse_body, query_params, route
-from chalicelib.schemas import catalog as schemas
+from chalicelib.routes._http import json_response, limit_param, parse_body, query_params, route
 from chalicelib.schemas import views
-from chalicelib.schemas.common import limit_param
 from chalicelib.services import catalog
 
 merchant = Blueprint(__name__)
@@ -21,7 +20,8 @@ def _principal():
 @route(merchant, "/shops", methods=("POST",))
 def create_shop():
     principal = _principal()
-    shop = catalog.create_shop(principal, parse_body(merchant.current_request, schemas.ShopCreate))
+    request = parse_body(merchant.current_request, schemas.catalog.ShopCreate)
+    shop = catalog.create_shop(principal, request)
     return json_response(views.shop_detail(shop), 201)
 
 
@@ -33,14 +33,14 @@ def get_shop(shop_id):
 @route(merchant, "/shops/{shop_id}", methods=("PATCH",))
 def update_shop(shop_id):
     principal = _principal()
-    request = parse_body(merchant.current_request, schemas.ShopPatch)
+    request = parse_body(merchant.current_request, schemas.catalog.ShopPatch)
     return json_response(views.shop_detail(catalog.update_shop(principal, shop_id, request)))
 
 
 @route(merchant, "/shops/{shop_id}/products", methods=("POST",))
 def create_product(shop_id):
     principal = _principal()
-    request = parse_body(merchant.current_request, schemas.ProductCreate)
+    request = parse_body(merchant.current_request, schemas.catalog.ProductCreate)
     product = catalog.create_product(principal, shop_id, request)
     return json_response(views.owner_product(product), 201)
 
@@ -58,7 +58,7 @@ def list_products(shop_id):
 @route(merchant, "/products/{product_id}", methods=("PATCH",))
 def update_product(product_id):
     principal = _principal()
-    request = parse_body(merchant.current_request, schemas.ProductPatch)
+    request = parse_body(merchant.current_request, schemas.catalog.ProductPatch)
     return json_response(views.owner_product(
         catalog.update_product(principal, product_id, request)))
 
@@ -66,7 +66,7 @@ def update_product(product_id):
 @route(merchant, "/products/{product_id}/skus", methods=("POST",))
 def add_skus(product_id):
     principal = _principal()
-    request = parse_body(merchant.current_request, schemas.SkusAdd)
+    request = parse_body(merchant.current_request, schemas.catalog.SkusAdd)
     return json_response(views.owner_product(catalog.add_skus(principal, product_id, request)),
                          201)
 
@@ -74,7 +74,7 @@ def add_skus(product_id):
 @route(merchant, "/products/{product_id}/skus/{sku_id}", methods=("PATCH",))
 def update_sku(product_id, sku_id):
     principal = _principal()
-    request = parse_body(merchant.current_request, schemas.SkuPatch)
+    request = parse_body(merchant.current_request, schemas.catalog.SkuPatch)
     product = catalog.update_sku(principal, product_id, sku_id, request)
     return json_response(views.owner_product(product))
 
@@ -82,7 +82,7 @@ def update_sku(product_id, sku_id):
 @route(merchant, "/shops/{shop_id}/bundles", methods=("POST",))
 def create_bundle(shop_id):
     principal = _principal()
-    request = parse_body(merchant.current_request, schemas.BundleCreate)
+    request = parse_body(merchant.current_request, schemas.catalog.BundleCreate)
     bundle = catalog.create_bundle(principal, shop_id, request)
     return json_response(views.bundle_detail(bundle), 201)
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib import schemas
 from chalicelib.auth import principal_from_headers
-from chalicelib.routes._http import json_response, parse_body, query_params, route
-from chalicelib.schemas import orders as schemas
-from chalicelib.schemas.common import limit_param
+from chalicelib.routes._http import json_response, limit_param, parse_body, query_params, route
 from chalicelib.schemas.views import order_view
 from chalicelib.services import carts, orders
 
@@ -32,14 +31,14 @@ def get_cart():
 @route(orders_api, "/cart/items/{sku_id}", methods=("PUT",))
 def put_cart_item(sku_id):
     principal = _principal()
-    carts.put_sku(principal, sku_id, _body(schemas.CartLinePut).quantity)
+    carts.put_sku(principal, sku_id, _body(schemas.orders.CartLinePut).quantity)
     return json_response(carts.get_cart(principal))
 
 
 @route(orders_api, "/cart/bundles/{bundle_id}", methods=("PUT",))
 def put_cart_bundle(bundle_id):
     principal = _principal()
-    carts.put_bundle(principal, bundle_id, _body(schemas.CartLinePut).quantity)
+    carts.put_bundle(principal, bundle_id, _body(schemas.orders.CartLinePut).quantity)
     return json_response(carts.get_cart(principal))
 
 
@@ -55,7 +54,7 @@ def place_orders():
     principal = _principal()
     request = orders_api.current_request
     body = orders.checkout(principal, request.headers.get("idempotency-key"),
-                           _body(schemas.CheckoutRequest), orders_api.lambda_context)
+                           _body(schemas.orders.CheckoutRequest), orders_api.lambda_context)
     return json_response(body, 201)
 
 
@@ -89,14 +88,15 @@ def pay(order_id):
 @route(orders_api, "/orders/{order_id}/cancel", methods=("POST",))
 def cancel(order_id):
     principal = _principal()
-    reason = _body(schemas.CancelRequest).reason
+    reason = _body(schemas.orders.CancelRequest).reason
     return json_response(order_view(orders.cancel(principal, order_id, reason)))
 
 
 @route(orders_api, "/orders/{order_id}/ship", methods=("POST",))
 def ship(order_id):
     principal = _principal()
-    return json_response(order_view(orders.ship(principal, order_id, _body(schemas.ShipRequest))))
+    request = _body(schemas.orders.ShipRequest)
+    return json_response(order_view(orders.ship(principal, order_id, request)))
 
 
 @route(orders_api, "/orders/{order_id}/confirm", methods=("POST",))

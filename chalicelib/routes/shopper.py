@@ -6,9 +6,8 @@ from chalice import Blueprint
 
 from chalicelib.domain.shelf import ShelfSort
 from chalicelib.errors import Unprocessable
-from chalicelib.routes._http import json_response, query_params, route
+from chalicelib.routes._http import json_response, limit_param, query_params, route
 from chalicelib.schemas import views
-from chalicelib.schemas.common import limit_param
 from chalicelib.services import catalog
 
 shopper = Blueprint(__name__)

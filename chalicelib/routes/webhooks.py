@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib import schemas
 from chalicelib.routes._http import json_response, parse_body, route
-from chalicelib.schemas import orders as schemas
 from chalicelib.schemas.views import order_view
 from chalicelib.services import orders
 from chalicelib.settings import get_settings
@@ -25,11 +25,11 @@ def _verified_body(secret: str, model):
 
 @route(webhooks, "/payments/callback", methods=("POST",))
 def payment_callback():
-    callback = _verified_body(get_settings().payment_secret, schemas.PaymentCallback)
+    callback = _verified_body(get_settings().payment_secret, schemas.orders.PaymentCallback)
     return json_response(order_view(orders.payment_callback(callback)))
 
 
 @route(webhooks, "/carriers/events", methods=("POST",))
 def carrier_event():
-    event = _verified_body(get_settings().carrier_secret, schemas.CarrierEvent)
+    event = _verified_body(get_settings().carrier_secret, schemas.orders.CarrierEvent)
     return json_response(order_view(orders.carrier_event(event)))

@@ -6,8 +6,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
-from chalicelib.errors import Unprocessable
-
 MAX_FEN = 10**10  # 100 million yuan: far above any real price, far below overflow
 
 
@@ -23,13 +21,3 @@ Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500
 
 def text(max_length: int, min_length: int = 1):
     return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length)]
-
-
-def limit_param(value: str | None, default: int = 20, maximum: int = 50) -> int:
-    """A `limit` query parameter: 1..maximum, else 422 naming the field."""
-    if value is None:
-        return default
-    if not value.isdigit() or not 1 <= int(value) <= maximum:
-        message = f"limit must be a whole number from 1 to {maximum}"
-        raise Unprocessable(message, details=[{"field": "limit", "message": message}])
-    return int(value)

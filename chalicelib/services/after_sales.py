@@ -8,6 +8,7 @@ the per-line amount rule is enforced by the line's claim item (see store.after_s
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from chalicelib.auth import Principal, Role, require_owner, require_role
 from chalicelib.domain import ids
@@ -29,12 +30,14 @@ from chalicelib.domain.events import Event, EventType, order_event
 from chalicelib.domain.orders import Order
 from chalicelib.errors import Conflict, NotFound, TooManyRequests, Unprocessable
 from chalicelib.pagination import decode_cursor, encode_cursor
-from chalicelib.schemas import aftercare as schemas
 from chalicelib.services import catalog as catalog_service
 from chalicelib.services import orders as order_service
 from chalicelib.store import after_sales as case_store
 from chalicelib.store import orders as order_store
 from chalicelib.store.transactions import Contended
+
+if TYPE_CHECKING:  # request models load with the first request body
+    from chalicelib.schemas import aftercare as schemas
 
 # --- opening a case ----------------------------------------------------------------------------
 

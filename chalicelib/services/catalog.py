@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from chalicelib.auth import Principal, Role, require_owner, require_role
 from chalicelib.domain import ids
@@ -22,11 +23,13 @@ from chalicelib.domain.shelf import ALL_CATEGORIES, ShelfSort
 from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.observability import logger, metrics
 from chalicelib.pagination import decode_cursor, encode_cursor
-from chalicelib.schemas import catalog as schemas
 from chalicelib.store import catalog as catalog_store
 from chalicelib.store import products as product_store
 from chalicelib.store import shelves as shelf_store
 from chalicelib.store import shops as shop_store
+
+if TYPE_CHECKING:  # request models load with the first request body
+    from chalicelib.schemas import catalog as schemas
 
 _WRITE_ATTEMPTS = 3
 

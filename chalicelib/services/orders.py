@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
 from chalicelib.auth import Principal, Role, require_owner, require_role
 from chalicelib.domain import ids
@@ -33,7 +34,6 @@ from chalicelib.domain.orders import (
 from chalicelib.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unprocessable
 from chalicelib.observability import logger
 from chalicelib.pagination import decode_cursor, encode_cursor
-from chalicelib.schemas import orders as schemas
 from chalicelib.services import catalog as catalog_service
 from chalicelib.settings import get_settings
 from chalicelib.signatures import sign
@@ -42,6 +42,9 @@ from chalicelib.store import catalog as catalog_store
 from chalicelib.store import orders as order_store
 from chalicelib.store.orders import OrderModel
 from chalicelib.store.transactions import Contended
+
+if TYPE_CHECKING:  # request models load with the first request body
+    from chalicelib.schemas import orders as schemas
 
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from chalicelib.auth import Principal, Role, require_role
 from chalicelib.domain import ids
@@ -11,11 +12,13 @@ from chalicelib.domain.clock import now_ms
 from chalicelib.domain.events import EventType, order_event
 from chalicelib.errors import Conflict, NotFound, TooManyRequests, Unprocessable
 from chalicelib.pagination import decode_cursor, encode_cursor
-from chalicelib.schemas import aftercare as schemas
 from chalicelib.services import catalog as catalog_service
 from chalicelib.services import orders as order_service
 from chalicelib.store import reviews as review_store
 from chalicelib.store.transactions import Contended
+
+if TYPE_CHECKING:  # request models load with the first request body
+    from chalicelib.schemas import aftercare as schemas
 
 
 def post_review(principal: Principal, order_id: str, request: schemas.ReviewCreate) -> Review:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.auth import Principal, Role, require_owner, require_role
 from chalicelib.domain import ids
 from chalicelib.domain.after_sales import ServiceSession, SessionRuleError, check_session_times
 from chalicelib.domain.clock import from_datetime, now_ms
 from chalicelib.domain.events import Event, EventType
 from chalicelib.errors import Unprocessable
-from chalicelib.schemas import aftercare as schemas
 from chalicelib.services import catalog as catalog_service
 from chalicelib.store import service_sessions as session_store
+
+if TYPE_CHECKING:  # request models load with the first request body
+    from chalicelib.schemas import aftercare as schemas
 
 
 def report(principal: Principal, shop_id: str,
