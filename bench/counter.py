@@ -14,6 +14,8 @@ from botocore.client import BaseClient
 class Calls:
     by_operation: Counter = field(default_factory=Counter)
     items_read: Counter = field(default_factory=Counter)  # by operation
+    # Powertools' idempotency records, counted apart from the request's own round trips
+    idempotency: Counter = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
@@ -41,6 +43,9 @@ def dynamodb_calls():
 
     def counting(client, operation_name, params):
         if client.meta.service_model.service_name != "dynamodb":
+            return original(client, operation_name, params)
+        if str(params.get("TableName", "")).endswith("idempotency"):
+            calls.idempotency[operation_name] += 1
             return original(client, operation_name, params)
         calls.by_operation[operation_name] += 1  # counted even when the call raises
         response = original(client, operation_name, params)

@@ -24,6 +24,10 @@ PRODUCTS = 200
 PAGE_SIZE = 20  # the storefront's default `limit`
 BUDGET_PRODUCT_PAGE = 1
 BUDGET_STOREFRONT_PAGE = 2
+BUDGET_CART_CHANGE = 1
+# checkout: one BatchGetItem and one TransactWriteItems; idempotency records are shown apart
+BUDGET_CHECKOUT = 2
+CHECKOUT_SHAPE = {"BatchGetItem": 1, "TransactWriteItems": 1}
 _SEED = 20261125
 
 
@@ -65,6 +69,7 @@ class Measurement:
             "page_size": self.page_size,
             "items_returned": self.returned,
             "budget": self.budget,
+            "idempotency_calls": dict(sorted(self.calls.idempotency.items())),
             "verdict": self.verdict,
             "problem": self.problem,
         }
@@ -98,8 +103,9 @@ class _Api:
         self.client = client
         self.headers = headers
 
-    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict | None]:
-        headers = {"Content-Type": "application/json", **self.headers}
+    def call(self, method: str, path: str, body: dict | None = None,
+             headers: dict | None = None) -> tuple[int, dict | None]:
+        headers = {"Content-Type": "application/json", **self.headers, **(headers or {})}
         data = None if body is None else json.dumps(body, ensure_ascii=False)
         with contextlib.redirect_stdout(io.StringIO()):  # Powertools prints EMF metrics
             response = getattr(self.client.http, method)(path, headers=headers, body=data)
@@ -107,12 +113,38 @@ class _Api:
 
     def measured(self, name: str, route: str, method: str, path: str, body: dict | None = None,
                  expected_status: int = 200, budget: int | None = None,
-                 page_size: int | None = None) -> tuple[Measurement, dict | None]:
+                 page_size: int | None = None,
+                 headers: dict | None = None) -> tuple[Measurement, dict | None]:
         with dynamodb_calls() as calls:
-            status, payload = self.call(method, path, body)
+            status, payload = self.call(method, path, body, headers)
         returned = len(payload["items"]) if page_size and payload and "items" in payload else None
         return Measurement(name, route, status, expected_status, calls, budget, page_size,
                            returned), payload
+
+
+def _measure_buying(api: _Api, in_stock: list[str], progress) -> list[Measurement]:
+    """Add to cart and checkout, as a shopper, on SKUs that have stock."""
+    from chalicelib.auth import issue_token
+
+    shopper = {"Authorization": f"Bearer {issue_token('bench-u1', 'shopper')}"}
+    cart, _ = api.measured("add to cart", "PUT /cart/items/{sku_id}", "put",
+                           f"/cart/items/{in_stock[0]}", {"quantity": 1},
+                           budget=BUDGET_CART_CHANGE, headers=shopper)
+    progress(f"add to cart: {cart.calls.total} round trip(s)")
+    results = [cart]
+    for lines in (1, 5):
+        body = {"items": [{"sku_id": sku, "quantity": 1} for sku in in_stock[1:1 + lines]],
+                "source": {"scene": "storefront"}}
+        checkout, _ = api.measured(
+            f"checkout, {lines} line{'s' if lines > 1 else ''}", "POST /orders", "post",
+            "/orders", body, expected_status=201, budget=BUDGET_CHECKOUT,
+            headers={**shopper, "Idempotency-Key": f"bench-checkout-{lines}"})
+        if dict(checkout.calls.by_operation) != CHECKOUT_SHAPE:
+            checkout.problem = f"not 1 read + 1 transaction: {checkout.calls.describe()}"
+        progress(f"checkout of {lines} line(s): {checkout.calls.describe()}; idempotency "
+                 f"{dict(checkout.calls.idempotency)}")
+        results.append(checkout)
+    return results
 
 
 @contextlib.contextmanager
@@ -166,12 +198,13 @@ def _measure(api: _Api, progress: Callable[[str], None]) -> dict:
         raise RuntimeError(f"creating the shop failed: HTTP {status} {shop}")
     shop_id = shop["shop_id"]
     rng = random.Random(_SEED)
-    product_ids = []
+    product_ids, in_stock = [], []
     for n in range(PRODUCTS):
         status, product = api.call("post", f"/shops/{shop_id}/products", _product_body(rng, n))
         if status != 201:
             raise RuntimeError(f"creating product {n} failed: HTTP {status} {product}")
         product_ids.append(product["product_id"])
+        in_stock += [sku["sku_id"] for sku in product["skus"] if sku["stock"] >= 2]
     load_seconds = time.perf_counter() - started
     progress(f"loaded 1 shop, {PRODUCTS} products over {len(CATEGORIES)} categories "
              f"through the API in {load_seconds:.1f}s")
@@ -210,6 +243,7 @@ def _measure(api: _Api, progress: Callable[[str], None]) -> dict:
         f"/shops/{shop_id}/products", _product_body(rng, PRODUCTS), expected_status=201)
     results.append(measurement)
     progress(f"merchant product create: {measurement.calls.total} round trip(s)")
+    results += _measure_buying(api, in_stock, progress)
 
     return {
         "catalog": {"shops": 1, "products": PRODUCTS, "categories": list(CATEGORIES),

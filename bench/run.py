@@ -40,6 +40,9 @@ def _round_trip_table(figures: dict) -> None:
     rows = []
     for r in figures["requests"]:
         ops = ", ".join(f"{op} {n}" for op, n in r["by_operation"].items()) or "none"
+        if r.get("idempotency_calls"):
+            ops += " (+ idempotency " + ", ".join(
+                f"{op} {n}" for op, n in r["idempotency_calls"].items()) + ")"
         cards = (f"{r['items_read_by_operation'].get('Query', 0)}/{r['page_size']}"
                  if r["page_size"] else "")
         budget = "-" if r["budget"] is None else (
@@ -120,7 +123,9 @@ def _summary(results: dict) -> str:
     trips = results.get("round_trips")
     if trips:
         for kind, budget in (("product page", round_trips.BUDGET_PRODUCT_PAGE),
-                             ("storefront page", round_trips.BUDGET_STOREFRONT_PAGE)):
+                             ("storefront page", round_trips.BUDGET_STOREFRONT_PAGE),
+                             ("add to cart", round_trips.BUDGET_CART_CHANGE),
+                             ("checkout", round_trips.BUDGET_CHECKOUT)):
             runs = [r for r in trips["requests"] if r["name"].startswith(kind.split()[0])]
             passed = [r for r in runs if r["verdict"] == "PASS"]
             worst = max(r["round_trips"] for r in runs)

@@ -28,18 +28,23 @@ def get_cart():
     return json_response(carts.get_cart(_principal()))
 
 
+# A cart change answers with the line it wrote, not the whole cart: the write is one round trip,
+# and re-pricing the cart (two more) is what GET /cart is for.
+
 @route(orders_api, "/cart/items/{sku_id}", methods=("PUT",))
 def put_cart_item(sku_id):
     principal = _principal()
-    carts.put_sku(principal, sku_id, _body(schemas.orders.CartLinePut).quantity)
-    return json_response(carts.get_cart(principal))
+    quantity = _body(schemas.orders.CartLinePut).quantity
+    carts.put_sku(principal, sku_id, quantity)
+    return json_response({"sku_id": sku_id, "bundle_id": None, "quantity": quantity})
 
 
 @route(orders_api, "/cart/bundles/{bundle_id}", methods=("PUT",))
 def put_cart_bundle(bundle_id):
     principal = _principal()
-    carts.put_bundle(principal, bundle_id, _body(schemas.orders.CartLinePut).quantity)
-    return json_response(carts.get_cart(principal))
+    quantity = _body(schemas.orders.CartLinePut).quantity
+    carts.put_bundle(principal, bundle_id, quantity)
+    return json_response({"sku_id": None, "bundle_id": bundle_id, "quantity": quantity})
 
 
 @route(orders_api, "/cart", methods=("DELETE",))

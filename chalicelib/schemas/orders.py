@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StrictBool, StrictInt, model_validator
 
-from chalicelib.domain.orders import MAX_CHECKOUT_LINES, MAX_LINE_QUANTITY, Scene
+from chalicelib.domain.orders import MAX_LINE_QUANTITY, Scene
 from chalicelib.schemas.common import RequestModel, text
 
 Quantity = Annotated[StrictInt, Field(ge=1, le=MAX_LINE_QUANTITY)]
@@ -40,7 +40,8 @@ class SourceIn(RequestModel):
 
 
 class CheckoutRequest(RequestModel):
-    items: Annotated[list[CheckoutLine], Field(max_length=MAX_CHECKOUT_LINES)] | None = None
+    # The line limit is the transaction's, checked after duplicate lines merge (400 there).
+    items: list[CheckoutLine] | None = None
     from_cart: StrictBool = False
     source: SourceIn
 
