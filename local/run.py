@@ -55,17 +55,39 @@ def detail(message: str) -> None:
     print(message, flush=True)
 
 
-def start_local_scheduler(stop_event: threading.Event) -> None:
-    """PENDING, not implemented yet: fire the app's scheduled handlers while running locally.
+def start_local_scheduler(stop_event: threading.Event) -> threading.Thread:
+    """Fire the app's scheduled jobs while serving, since `chalice local` serves HTTP only.
 
-    `chalice local` serves HTTP routes only; it never runs `@app.schedule` handlers. A later
-    issue will start a daemon thread here that calls the scheduled jobs (score recomputation,
-    shelf rebuilds, post-stream reports) on their schedules, in this process (which has the same
-    environment as chalice local), until `stop_event` is set. Today it starts nothing and
-    returns at once; it is called so that the wiring (start before serving, stop on exit) is
-    already in place.
+    A daemon thread runs every job of `chalicelib.jobs.registry()` (the same bodies app.py
+    schedules in AWS) every SHELF_LOCAL_JOB_SECONDS (default 20) until `stop_event` is set,
+    printing a line when a run changed something.
     """
-    del stop_event  # pending: nothing runs yet
+    interval = float(os.environ.get("SHELF_LOCAL_JOB_SECONDS", "20"))
+
+    def loop() -> None:
+        from chalicelib.jobs import registry
+
+        while not stop_event.wait(interval):
+            for name, job in registry().items():
+                try:
+                    outcome = job()
+                except Exception as error:  # a failing job must not stop the local server
+                    detail(f"  job {name} failed: {error!r}")
+                    continue
+                if any(outcome.values()):
+                    detail(f"  job {name}: {outcome}")
+
+    thread = threading.Thread(target=loop, name="local-scheduler", daemon=True)
+    thread.start()
+    step(f"local scheduler: {len(_job_names())} jobs every {interval:g}s "
+         "(SHELF_LOCAL_JOB_SECONDS)")
+    return thread
+
+
+def _job_names() -> list[str]:
+    from chalicelib.jobs import registry
+
+    return list(registry())
 
 
 def main() -> int:

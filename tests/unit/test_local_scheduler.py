@@ -1,0 +1,32 @@
+"""The local runner fires the registered jobs (chalice local serves HTTP only)."""
+
+import threading
+
+import chalicelib.jobs
+from local.run import start_local_scheduler
+
+
+def test_scheduler_runs_every_registered_job_until_stopped(monkeypatch, capsys):
+    ran = {"probe": threading.Event(), "broken": threading.Event()}
+
+    def probe():
+        ran["probe"].set()
+        return {"done": 1}
+
+    def broken():
+        ran["broken"].set()
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(chalicelib.jobs, "registry", lambda: {"probe": probe, "broken": broken})
+    monkeypatch.setenv("SHELF_LOCAL_JOB_SECONDS", "0.01")
+    stop = threading.Event()
+    thread = start_local_scheduler(stop)
+    try:
+        assert ran["probe"].wait(5) and ran["broken"].wait(5)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert not thread.is_alive()
+    out = capsys.readouterr().out
+    assert "job probe: {'done': 1}" in out
+    assert "job broken failed" in out  # a failing job is reported, the loop goes on
