@@ -21,3 +21,13 @@ def to_iso(epoch_ms: int | None) -> str | None:
 
 def from_datetime(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def day_to_iso(day: int) -> str:
+    """A day number (days since the epoch, UTC) as "YYYY-MM-DD"."""
+    return datetime.fromtimestamp(day * DAY_MS / 1000, tz=UTC).date().isoformat()
+
+
+def iso_to_day(text: str) -> int:
+    moment = datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000) // DAY_MS
