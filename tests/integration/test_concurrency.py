@@ -6,6 +6,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from tests.integration.conftest import token
 
@@ -23,9 +25,16 @@ def _product_with_stock(api: str, stock: int) -> tuple[str, str]:
 
 
 def _checkout(api: str, sku_id: str, shopper: str, key: str, quantity: int = 1):
+    """A checkout as a real client makes it: a dropped connection is retried with the same
+    Idempotency-Key (chalice local's accept backlog is 5, so 25 threads on a loaded machine
+    can see a reset), and the key makes the retry safe."""
     body = {"items": [{"sku_id": sku_id, "quantity": quantity}], "source": {"scene": "live"}}
     headers = {**token("shopper", shopper), "Idempotency-Key": key}
-    return requests.post(f"{api}/orders", json=body, headers=headers, timeout=60)
+    with requests.Session() as session:
+        retry = Retry(total=5, connect=5, read=5, status=0, allowed_methods=None,
+                      backoff_factor=0.1)
+        session.mount("http://", HTTPAdapter(max_retries=retry))
+        return session.post(f"{api}/orders", json=body, headers=headers, timeout=60)
 
 
 def _stock(api: str, product_id: str) -> int:
