@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
-from chalice import Chalice, Rate
+from chalice import Chalice, Cron, Rate
 
+from chalicelib.jobs import events as event_jobs
 from chalicelib.jobs import orders as order_jobs
+from chalicelib.jobs import scores as score_jobs
 from chalicelib.observability import logger, metrics
+from chalicelib.queues import SCORES_QUEUE
 from chalicelib.routes._http import normalize_error_response
 from chalicelib.routes.aftercare import aftercare
 from chalicelib.routes.merchant import merchant
 from chalicelib.routes.orders import orders_api
+from chalicelib.routes.scores import scores_api
 from chalicelib.routes.shopper import shopper
 from chalicelib.routes.webhooks import webhooks
+
+# The deployed template points these at the stack's events stream and scores queue
+# (infra/build.py); chalice needs ARN-shaped values when it reads the app.
+EVENTS_STREAM_ARN = os.environ.get(
+    "SHELF_EVENTS_STREAM_ARN",
+    "arn:aws:dynamodb:us-east-1:000000000000:table/shelf-events/stream/1970-01-01T00:00:00.000")
+SCORES_QUEUE_ARN = os.environ.get("SHELF_SCORES_QUEUE_ARN",
+                                  f"arn:aws:sqs:us-east-1:000000000000:{SCORES_QUEUE}")
 
 app = Chalice(app_name="shelf-commerce")
 app.experimental_feature_flags.update({"BLUEPRINTS"})
@@ -22,6 +35,7 @@ app.register_blueprint(shopper)
 app.register_blueprint(orders_api)
 app.register_blueprint(webhooks)
 app.register_blueprint(aftercare)
+app.register_blueprint(scores_api)
 
 
 @app.middleware("http")
@@ -55,3 +69,20 @@ def expire_unpaid_orders(event):
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def complete_delivered_orders(event):
     return order_jobs.complete_delivered_orders()
+
+
+@app.schedule(Cron(30, 18, "*", "*", "?", "*"))  # 02:30 in China (UTC+8), after the day closes
+def recalculate_scores(event):
+    return score_jobs.start_run()
+
+
+# --- event-driven: stream of business events, and the score job's chunks --------------------
+
+@app.on_dynamodb_record(stream_arn=EVENTS_STREAM_ARN, batch_size=100)
+def count_events(event):
+    return event_jobs.handle_stream_batch(event.to_dict(), app.lambda_context)
+
+
+@app.on_sqs_message(queue_arn=SCORES_QUEUE_ARN, batch_size=5)
+def score_chunks(event):
+    return score_jobs.handle_queue_batch(event.to_dict(), app.lambda_context)

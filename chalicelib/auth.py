@@ -65,3 +65,10 @@ def require_role(principal: Principal, *roles: Role) -> Principal:
 def require_owner(principal: Principal, owner_id: str) -> None:
     if principal.user_id != owner_id:
         raise Forbidden("this shop belongs to another merchant", code="not_owner")
+
+
+def optional_principal(headers) -> Principal | None:
+    """The caller when a token is sent (a bad one is still 401), None for anonymous reads."""
+    if not headers.get("authorization"):
+        return None
+    return principal_from_headers(headers)

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 
 def registry() -> dict[str, Callable[[], dict]]:
-    from chalicelib.jobs import orders
+    from chalicelib.jobs import orders, scores
 
     return {
         "expire_unpaid_orders": orders.cancel_unpaid_orders,
         "complete_delivered_orders": orders.complete_delivered_orders,
+        "recalculate_scores": scores.start_run,
     }

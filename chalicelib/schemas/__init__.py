@@ -7,7 +7,7 @@ app, and a cold start that serves a storefront read never needs them.
 
 import importlib
 
-_LAZY = frozenset({"aftercare", "catalog", "common", "orders"})
+_LAZY = frozenset({"aftercare", "catalog", "common", "orders", "scores"})
 
 
 def __getattr__(name: str):

@@ -12,6 +12,7 @@ from chalicelib.domain.catalog import (
     stock_state,
 )
 from chalicelib.domain.clock import to_iso
+from chalicelib.domain.scores import format_score
 from chalicelib.domain.shelf import ShelfCard
 
 
@@ -74,6 +75,7 @@ def _product_fields(product: Product) -> dict:
         "always_available": product.always_available,
         "price_range": {"min_fen": min(prices), "max_fen": max(prices)},
         "score": product.score,
+        "score_display": format_score(product.score),
         "created_at": to_iso(product.created_at),
         "updated_at": to_iso(product.updated_at),
     }

@@ -152,7 +152,7 @@ def _apply_stock_delta(principal: Principal, product_id: str, index: int,
             "stock_delta is applied on its own, as one conditional update",
             details=[{"field": "stock_delta", "message": "send it without other fields"}],
         )
-    product, _ = _owned_product(principal, product_id)
+    product, _ = owned_product(principal, product_id)
     if index >= len(product.skus):
         raise NotFound("SKU not found", code="sku_not_found")
     try:
@@ -170,7 +170,7 @@ def _apply_stock_delta(principal: Principal, product_id: str, index: int,
 def _edit_product(principal: Principal, product_id: str, change) -> Product:
     """Read product and shop (one round trip), apply `change`, write; retry on a lost race."""
     for _ in range(_WRITE_ATTEMPTS):
-        before, shop = _owned_product(principal, product_id)
+        before, shop = owned_product(principal, product_id)
         after = change(before, now_ms())
         try:
             catalog_store.save_product(before, after, shop)
@@ -180,7 +180,7 @@ def _edit_product(principal: Principal, product_id: str, change) -> Product:
     raise Conflict("the product changed while saving; try again", code="concurrent_change")
 
 
-def _owned_product(principal: Principal, product_id: str) -> tuple[Product, Shop]:
+def owned_product(principal: Principal, product_id: str) -> tuple[Product, Shop]:
     require_role(principal, Role.MERCHANT)
     product, shop = _product_and_shop(product_id)
     if product is None or shop is None:

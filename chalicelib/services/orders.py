@@ -278,7 +278,8 @@ def carrier_event(event: schemas.CarrierEvent) -> Order:
     elif order.status is OrderStatus.SHIPPED:
         _transition(order, Action.DELIVER, at,
                     set_fields={"delivered_at": at},
-                    event=order_event(EventType.ORDER_DELIVERED, order, at),
+                    event=order_event(EventType.ORDER_DELIVERED, order, at,
+                                      paid_at=order.paid_at, collected_at=order.collected_at),
                     due=(due_bucket("completion", order.order_id), at + AUTO_COMPLETE_AFTER_MS))
     elif order.status is not OrderStatus.DELIVERED and order.status is not OrderStatus.COMPLETED:
         _check_allowed(order, Action.DELIVER)

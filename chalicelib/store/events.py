@@ -5,7 +5,7 @@ from __future__ import annotations
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from chalicelib.domain.events import Event
+from chalicelib.domain.events import Event, EventType
 from chalicelib.store.base import table_meta
 
 
@@ -36,3 +36,27 @@ def from_domain(event: Event) -> EventModel:
 def save_in(tx, event: Event) -> None:
     """Add the event to a transaction; the condition makes a replayed event id a no-op failure."""
     tx.save(from_domain(event), condition=EventModel.event_id.does_not_exist())
+
+
+def to_domain(model: EventModel) -> Event:
+    return Event(
+        event_id=model.event_id,
+        type=EventType(model.type),
+        at=int(model.at),
+        shop_id=model.shop_id,
+        order_id=model.order_id,
+        buyer_id=model.buyer_id,
+        product_ids=list(model.product_ids or []),
+        amount_fen=int(model.amount_fen or 0),
+        scene=model.scene,
+        creator_id=model.creator_id,
+        video_id=model.video_id,
+        live_id=model.live_id,
+        data=_plain(model.data.as_dict() if model.data else {}),
+    )
+
+
+def _plain(data: dict) -> dict:
+    """Numbers come back from DynamoDB as floats; whole ones become ints again."""
+    return {key: int(value) if isinstance(value, float) and value.is_integer() else value
+            for key, value in data.items()}

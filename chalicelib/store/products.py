@@ -179,3 +179,13 @@ def all_shop_products(shop_id: str):
     """Every product of one shop, streamed page by page (jobs only, never a request path)."""
     for model in ProductModel.by_shop.query(shop_id, page_size=100):
         yield to_domain(model)
+
+
+def set_score(product_id: str, score: float | None) -> None:
+    """Copy the product score onto the product item; stock and revision are left alone."""
+    try:
+        ProductModel(product_id).update(actions=[ProductModel.score.set(score)],
+                                        condition=ProductModel.product_id.exists())
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise

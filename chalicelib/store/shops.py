@@ -124,3 +124,20 @@ def flip_shelf(shop_id: str, from_version: int, expected_rev: int,
             return False
         raise
     return True
+
+
+def set_score(shop_id: str, score: float | None) -> None:
+    """Copy the store experience score onto the shop item (read with the storefront header).
+
+    The score is ranking input, so the catalog revision moves: a shelf rebuild that started
+    before this change must not flip over it.
+    """
+    from pynamodb.exceptions import UpdateError
+
+    try:
+        ShopModel(shop_id).update(
+            actions=[ShopModel.score.set(score), ShopModel.catalog_rev.add(1)],
+            condition=ShopModel.shop_id.exists())
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise

@@ -5,14 +5,19 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.store.after_sales import AfterSalesCaseModel
+from chalicelib.store.aggregates import AggregateModel, EntityModel, ProcessedEventModel
 from chalicelib.store.base import connection
 from chalicelib.store.bundles import BundleModel
+from chalicelib.store.campaigns import CampaignModel, EnrollmentModel
 from chalicelib.store.carts import CartLineModel
+from chalicelib.store.creators import CreatorModel
 from chalicelib.store.events import EventModel
 from chalicelib.store.idempotency import IdempotencyModel
+from chalicelib.store.job_runs import JobRunModel
 from chalicelib.store.orders import OrderModel
 from chalicelib.store.products import ProductModel
 from chalicelib.store.reviews import ReviewModel
+from chalicelib.store.scores import ScoreModel
 from chalicelib.store.service_sessions import ServiceSessionModel
 from chalicelib.store.shelves import ShelfCardModel
 from chalicelib.store.shops import ShopModel
@@ -30,10 +35,22 @@ MODELS: dict[str, type[Model]] = {
     "reviews": ReviewModel,
     "after_sales": AfterSalesCaseModel,
     "service_sessions": ServiceSessionModel,
+    "aggregates": AggregateModel,
+    "entities": EntityModel,
+    "processed_events": ProcessedEventModel,
+    "scores": ScoreModel,
+    "job_runs": JobRunModel,
+    "creators": CreatorModel,
+    "campaigns": CampaignModel,
+    "enrollments": EnrollmentModel,
 }
 
 # Tables whose items expire, and the attribute DynamoDB's TTL reads.
-TTL_ATTRIBUTES: dict[str, str] = {"carts": "expires_at", "idempotency": "expiration"}
+TTL_ATTRIBUTES: dict[str, str] = {
+    "carts": "expires_at",
+    "idempotency": "expiration",
+    "processed_events": "expires_at",
+}
 
 # Tables whose changes feed stream consumers.
 STREAM_VIEWS: dict[str, str] = {"events": "NEW_IMAGE"}

@@ -1,0 +1,65 @@
+"""The events-stream consumer: business events → daily counters (idempotent, partial failures).
+
+DynamoDB streams deliver at least once and in batches. Each record is handled on its own by
+Powertools' BatchProcessor: a record that fails is reported back as a partial batch failure (so
+only it is retried), and an event already counted is recognised by its processed mark.
+"""
+
+from __future__ import annotations
+
+from chalicelib.domain.aggregation import increments_for
+from chalicelib.domain.clock import now_ms
+from chalicelib.domain.events import Event, EventType
+from chalicelib.observability import logger
+from chalicelib.store import aggregates as aggregate_store
+from chalicelib.store import catalog as catalog_store
+from chalicelib.store import orders as order_store
+from chalicelib.store.events import EventModel, to_domain
+
+# Events filed under their order's delivery day need the order read once.
+_FILED_BY_DELIVERY = frozenset({
+    EventType.REVIEW_POSTED, EventType.AFTER_SALES_REQUESTED, EventType.AFTER_SALES_APPROVED,
+    EventType.AFTER_SALES_REJECTED, EventType.AFTER_SALES_ESCALATED, EventType.AFTER_SALES_RULED,
+})
+
+
+def handle_stream_batch(raw_event: dict, lambda_context=None) -> dict:
+    """Lambda entry for a DynamoDB stream batch; returns {"batchItemFailures": [...]}."""
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        process_partial_response,
+    )
+    from aws_lambda_powertools.utilities.batch import (
+        EventType as BatchEventType,
+    )
+
+    processor = BatchProcessor(event_type=BatchEventType.DynamoDBStreams)
+    return process_partial_response(event=raw_event, record_handler=_handle_record,
+                                    processor=processor, context=lambda_context)
+
+
+def _handle_record(record) -> None:
+    image = record.raw_event.get("dynamodb", {}).get("NewImage")
+    if not image:
+        return  # a removal: events are append-only, nothing to count
+    consume(to_domain(EventModel.from_raw_data(image)))
+
+
+def consume(event: Event) -> bool:
+    """Count one event; returns False when it had been counted before or counts nothing."""
+    delivered_at = event.at if event.type is EventType.ORDER_DELIVERED else None
+    if event.type in _FILED_BY_DELIVERY and event.order_id:
+        order = order_store.get_order(event.order_id)
+        delivered_at = order.delivered_at if order else None
+    products = catalog_store.batch_get(product_ids=event.product_ids)["products"] if (
+        event.product_ids) else {}
+    categories = {pid: product.category for pid, product in products.items()}
+    increment = increments_for(event, delivered_at, categories)
+    if increment is None:
+        return False
+    try:
+        aggregate_store.apply_increment(event.event_id, increment, now_ms())
+    except aggregate_store.AlreadyProcessed:
+        logger.info("event already counted", extra={"event_id": event.event_id})
+        return False
+    return True

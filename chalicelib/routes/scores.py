@@ -1,0 +1,77 @@
+"""Scores, what they gate, creators, campaigns and ops job runs. Thin: parse → service → JSON."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib import schemas
+from chalicelib.auth import optional_principal, principal_from_headers
+from chalicelib.routes._http import json_response, parse_body, route
+from chalicelib.services import scores
+
+scores_api = Blueprint(__name__)
+
+
+def _principal():
+    return principal_from_headers(scores_api.current_request.headers)
+
+
+def _caller():
+    return optional_principal(scores_api.current_request.headers)
+
+
+def _body(model):
+    return parse_body(scores_api.current_request, model)
+
+
+@route(scores_api, "/shops/{shop_id}/scores")
+def shop_scores(shop_id):
+    return json_response(scores.shop_scores(shop_id, _caller()))
+
+
+@route(scores_api, "/shops/{shop_id}/eligibility")
+def shop_eligibility(shop_id):
+    return json_response(scores.shop_eligibility(shop_id))
+
+
+@route(scores_api, "/creators", methods=("POST",))
+def create_creator():
+    principal = _principal()
+    creator = scores.create_creator(principal, _body(schemas.scores.CreatorCreate))
+    return json_response(scores.creator_view(creator), 201)
+
+
+@route(scores_api, "/creators/{creator_id}")
+def get_creator(creator_id):
+    return json_response(scores.creator_view(scores.get_creator(creator_id)))
+
+
+@route(scores_api, "/creators/{creator_id}/scores")
+def creator_scores(creator_id):
+    return json_response(scores.creator_scores(creator_id, _caller()))
+
+
+@route(scores_api, "/campaigns", methods=("POST",))
+def create_campaign():
+    principal = _principal()
+    campaign = scores.create_campaign(principal, _body(schemas.scores.CampaignCreate))
+    return json_response(scores.campaign_view(campaign), 201)
+
+
+@route(scores_api, "/campaigns/{campaign_id}/enrollments", methods=("POST",))
+def enroll(campaign_id):
+    principal = _principal()
+    return json_response(
+        scores.enroll(principal, campaign_id, _body(schemas.scores.EnrollmentCreate)), 201)
+
+
+@route(scores_api, "/ops/jobs/scores", methods=("POST",))
+def start_score_run():
+    principal = _principal()
+    return json_response(
+        scores.start_score_run(principal, _body(schemas.scores.ScoreRunRequest)), 202)
+
+
+@route(scores_api, "/ops/jobs/scores/{run_id}")
+def score_run(run_id):
+    return json_response(scores.score_run(_principal(), run_id))

@@ -1,0 +1,52 @@
+"""Request models for creators, campaigns and ops job runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from chalicelib.schemas.common import RequestModel, Url, text
+from chalicelib.schemas.orders import Instant
+
+Score = Annotated[float, Field(ge=0, le=5, strict=False)]
+
+
+class CreatorCreate(RequestModel):
+    name: text(30)
+    bio: text(500, min_length=0) = ""
+    avatar_url: Url | None = None
+
+
+class CampaignCreate(RequestModel):
+    name: text(60)
+    kind: Literal["regular", "major"]
+    # thresholds default to the platform's gates for the kind (DOMAIN.md) when not given
+    min_shop_score: Score | None = None
+    min_product_score: Score | None = None
+    min_creator_score: Score | None = None
+    starts_at: Instant
+    ends_at: Instant
+
+    @model_validator(mode="after")
+    def _ends_after_start(self):
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class EnrollmentCreate(RequestModel):
+    shop_id: text(40) | None = None
+    product_id: text(80) | None = None
+    creator_id: text(80) | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if sum(value is not None for value in (self.shop_id, self.product_id,
+                                               self.creator_id)) != 1:
+            raise ValueError("give exactly one of shop_id, product_id or creator_id")
+        return self
+
+
+class ScoreRunRequest(RequestModel):
+    day: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None

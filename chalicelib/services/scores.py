@@ -1,0 +1,238 @@
+"""Reading the three scores, what they gate, creators, campaigns, and ops-started job runs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from chalicelib.auth import Principal, Role, require_owner, require_role
+from chalicelib.domain import gates, ids
+from chalicelib.domain.aggregation import creator_key, product_key, shop_key
+from chalicelib.domain.clock import day_to_iso, from_datetime, iso_to_day, now_ms, to_iso
+from chalicelib.domain.scores import (
+    DEFAULT_SCORE_CONFIG,
+    ScoreResult,
+    biggest_losses,
+    format_score,
+    improvement_to_reach,
+)
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.services import catalog as catalog_service
+from chalicelib.store import campaigns as campaign_store
+from chalicelib.store import creators as creator_store
+from chalicelib.store import job_runs
+from chalicelib.store import scores as score_store
+
+if TYPE_CHECKING:  # request models load with the first request body
+    from chalicelib.schemas import scores as schemas
+
+CONFIG = DEFAULT_SCORE_CONFIG
+HISTORY_DAYS = 30
+
+
+# --- reading scores ----------------------------------------------------------------------------
+
+def shop_scores(shop_id: str, principal: Principal | None) -> dict:
+    """Totals and dimensions for anyone; every metric, the history and what to improve for the
+    shop's owner."""
+    shop = catalog_service.get_shop(shop_id)
+    is_owner = principal is not None and principal.user_id == shop.owner_id
+    return {"shop_id": shop.shop_id,
+            "store_experience": _score_view(shop_key(shop.shop_id), detailed=is_owner)}
+
+
+def creator_scores(creator_id: str, principal: Principal | None) -> dict:
+    creator = _creator(creator_id)
+    is_self = principal is not None and principal.user_id == creator.creator_id
+    return {"creator_id": creator.creator_id,
+            "selling_reputation": _score_view(creator_key(creator.creator_id), detailed=is_self)}
+
+
+def product_score(product_id: str) -> dict:
+    return _score_view(product_key(product_id), detailed=False)
+
+
+def _score_view(entity: str, detailed: bool) -> dict:
+    stored = score_store.current(entity)
+    if stored is None:
+        return {"total": None, "display": format_score(None), "as_of": None,
+                "sample_orders": 0, "dimensions": {}}
+    result = ScoreResult.from_dict(stored)
+    view = {
+        "total": result.total,
+        "display": result.display,
+        "as_of": day_to_iso(stored["day"]),
+        "sample_orders": round(result.sample_orders, 2),
+        "dimensions": {name: {"points": round(d.points, 3), "weight": d.weight}
+                       for name, d in result.dimensions.items()},
+    }
+    if detailed:
+        view["metrics"] = {name: metric.to_dict() for name, metric in result.metrics.items()}
+        view["biggest_losses"] = [loss.to_dict() for loss in biggest_losses(result, CONFIG)]
+        view["next_threshold"] = _next_step(result)
+        view["history"] = [
+            {"day": day_to_iso(snapshot["day"]), "total": snapshot["total"],
+             "display": format_score(snapshot["total"])}
+            for snapshot in score_store.history(entity, HISTORY_DAYS)]
+    return view
+
+
+def _next_step(result: ScoreResult) -> dict | None:
+    """The next gate above the score, and the single metric change that would reach it."""
+    threshold = gates.next_threshold(result.total, CONFIG)
+    if threshold is None or result.total is None:
+        return None
+    improvement = improvement_to_reach(result, threshold.value, CONFIG)
+    return {**threshold.to_dict(),
+            "improvement": None if improvement is None else improvement.to_dict()}
+
+
+def shop_eligibility(shop_id: str) -> dict:
+    shop = catalog_service.get_shop(shop_id)
+    return {"shop_id": shop.shop_id, **gates.shop_eligibility(shop.score, CONFIG)}
+
+
+# --- creators ----------------------------------------------------------------------------------
+
+def create_creator(principal: Principal, request: schemas.CreatorCreate):
+    require_role(principal, Role.CREATOR)
+    creator = creator_store.Creator(creator_id=principal.user_id, name=request.name,
+                                    bio=request.bio, avatar_url=request.avatar_url,
+                                    created_at=now_ms())
+    try:
+        creator_store.create(creator)
+    except creator_store.CreatorExists as error:
+        raise Conflict("this creator exists already", code="creator_exists") from error
+    return creator
+
+
+def get_creator(creator_id: str):
+    return _creator(creator_id)
+
+
+def _creator(creator_id: str):
+    creator = creator_store.get(creator_id)
+    if creator is None:
+        raise NotFound("creator not found", code="creator_not_found")
+    return creator
+
+
+def creator_view(creator) -> dict:
+    return {"creator_id": creator.creator_id, "name": creator.name, "bio": creator.bio,
+            "avatar_url": creator.avatar_url, "created_at": to_iso(creator.created_at),
+            "score": creator.score, "score_display": format_score(creator.score),
+            "eligibility": gates.creator_eligibility(creator.score, CONFIG)}
+
+
+# --- campaigns ---------------------------------------------------------------------------------
+
+def create_campaign(principal: Principal, request: schemas.CampaignCreate):
+    require_role(principal, Role.OPS)
+    major = request.kind == gates.MAJOR
+    campaign = campaign_store.Campaign(
+        campaign_id=ids.new_id("cp"), name=request.name, kind=request.kind,
+        min_shop_score=_or(request.min_shop_score,
+                           CONFIG.major_campaign_min if major else CONFIG.regular_campaign_min),
+        min_product_score=request.min_product_score,
+        min_creator_score=_or(request.min_creator_score, CONFIG.creator_campaign_min),
+        starts_at=from_datetime(request.starts_at), ends_at=from_datetime(request.ends_at),
+        created_at=now_ms())
+    campaign_store.create(campaign)
+    return campaign
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
+def campaign_view(campaign) -> dict:
+    return {"campaign_id": campaign.campaign_id, "name": campaign.name, "kind": campaign.kind,
+            "min_shop_score": campaign.min_shop_score,
+            "min_product_score": campaign.min_product_score,
+            "min_creator_score": campaign.min_creator_score,
+            "starts_at": to_iso(campaign.starts_at), "ends_at": to_iso(campaign.ends_at)}
+
+
+def enroll(principal: Principal, campaign_id: str, request: schemas.EnrollmentCreate) -> dict:
+    """Enroll a shop, one of its products, or a creator; refused with the reason when a score
+    is under the campaign's threshold."""
+    campaign = campaign_store.get(campaign_id)
+    if campaign is None:
+        raise NotFound("campaign not found", code="campaign_not_found")
+    config = _campaign_config(campaign)
+    if request.creator_id is not None:
+        require_role(principal, Role.CREATOR)
+        require_owner(principal, request.creator_id)
+        entity, score = creator_key(request.creator_id), _creator(request.creator_id).score
+        checks = [gates.campaign_eligibility(score, campaign.kind, config,
+                                             subject=gates.CREATOR)]
+    else:
+        require_role(principal, Role.MERCHANT)
+        entity, score, checks = _merchant_checks(principal, request, campaign, config)
+    refused = [check for check in checks if not check.eligible]
+    if refused:
+        raise Conflict(refused[0].reason, code="not_eligible",
+                       details=[check.to_dict() for check in refused])
+    try:
+        campaign_store.enroll(campaign_store.Enrollment(campaign.campaign_id, entity, score,
+                                                        now_ms()))
+    except campaign_store.AlreadyEnrolled as error:
+        raise Conflict("enrolled already", code="already_enrolled") from error
+    return {"campaign_id": campaign.campaign_id, "entity": entity, "score": score,
+            "checks": [check.to_dict() for check in checks]}
+
+
+def _merchant_checks(principal, request, campaign, config):
+    if request.shop_id is not None:
+        shop = catalog_service.get_shop(request.shop_id)
+        require_owner(principal, shop.owner_id)
+        return (shop_key(shop.shop_id), shop.score,
+                [gates.campaign_eligibility(shop.score, campaign.kind, config)])
+    product, shop = catalog_service.owned_product(principal, request.product_id)
+    checks = [gates.campaign_eligibility(shop.score, campaign.kind, config)]
+    if campaign.min_product_score is not None:
+        checks.append(_product_check(product.score, campaign))
+    return product_key(product.product_id), product.score, checks
+
+
+def _product_check(score: float | None, campaign) -> gates.Eligibility:
+    """The campaign's product threshold; a product without a score passes only regular ones."""
+    needed = campaign.min_product_score
+    if score is None:
+        eligible = campaign.kind == gates.REGULAR
+        return gates.Eligibility(
+            eligible, f"no product score yet (暂无分): "
+            f"{'eligible' if eligible else 'not eligible'} for this {campaign.kind} campaign",
+            f"商品分暂无分:{'可参加' if eligible else '不可参加'}本活动", needed)
+    if score >= needed:
+        return gates.Eligibility(True, f"product score {format_score(score)} meets {needed:.1f}",
+                                 f"商品分 {format_score(score)} 达到门槛 {needed:.1f}", needed)
+    return gates.Eligibility(False, f"product score {format_score(score)} is below {needed:.1f}",
+                             f"商品分 {format_score(score)} 低于门槛 {needed:.1f}", needed)
+
+
+def _campaign_config(campaign):
+    """The platform's gate rules with this campaign's own thresholds."""
+    return replace(CONFIG, regular_campaign_min=campaign.min_shop_score,
+                   major_campaign_min=campaign.min_shop_score,
+                   creator_campaign_min=campaign.min_creator_score)
+
+
+# --- ops ---------------------------------------------------------------------------------------
+
+def start_score_run(principal: Principal, request: schemas.ScoreRunRequest) -> dict:
+    require_role(principal, Role.OPS)
+    from chalicelib.jobs.scores import start_run
+
+    day = iso_to_day(request.day) if request.day else None
+    started = start_run(day, force=True)
+    return {**started, "day": day_to_iso(started["day"])}
+
+
+def score_run(principal: Principal, run_id: str) -> dict:
+    require_role(principal, Role.OPS)
+    run = job_runs.get(run_id)
+    if run is None:
+        raise NotFound("no such run", code="run_not_found")
+    return {**run, "started_at": to_iso(run["started_at"]),
+            "finished_at": to_iso(run["finished_at"])}

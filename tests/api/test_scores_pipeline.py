@@ -1,0 +1,327 @@
+"""Events → daily counters → the chunked score job → scores on shops, products and shelves."""
+
+import json
+
+import pytest
+
+from chalicelib.domain.aggregation import (
+    PLATFORM,
+    EntityInfo,
+    Increment,
+    category_key,
+    product_key,
+    shop_key,
+)
+from chalicelib.domain.clock import now_ms
+from chalicelib.domain.scores import day_of
+from chalicelib.jobs import events as event_jobs
+from chalicelib.jobs import scores as score_jobs
+from chalicelib.queues import SCORES_QUEUE, ensure_queue, receive
+from chalicelib.store import aggregates as aggregate_store
+from chalicelib.store import job_runs
+from chalicelib.store import scores as score_store
+from chalicelib.store.aggregates import AggregateModel
+from chalicelib.store.events import EventModel
+from chalicelib.store.products import ProductModel
+from chalicelib.store.scores import ScoreModel
+from chalicelib.store.shops import ShopModel
+from local.pumps import drain_score_queue
+from tests.api.test_reviews import delivered_order, make_shelf
+from tests.support import bearer
+
+TODAY = day_of(now_ms())
+
+
+@pytest.fixture
+def queue(aws, monkeypatch):
+    # visibility 0: a failed chunk is handed out again at once, as SQS does after the timeout
+    url = ensure_queue(SCORES_QUEUE, "shelf-test-", visibility_timeout=0)
+    monkeypatch.setenv("SHELF_SCORES_QUEUE_URL", url)
+    return url
+
+
+def stream_record(model: EventModel, sequence: int) -> dict:
+    raw = model.serialize()
+    return {"eventID": f"rec-{sequence}", "eventName": "INSERT", "eventSource": "aws:dynamodb",
+            "dynamodb": {"NewImage": raw, "SequenceNumber": str(sequence),
+                         "StreamViewType": "NEW_IMAGE"}}
+
+
+def counters(entity, day):
+    return dict(aggregate_store.days_of(entity, day, day)).get(day, {})
+
+
+# --- the event consumer ------------------------------------------------------------------------
+
+def test_a_replayed_stream_batch_counts_each_event_once(api):
+    shelf = make_shelf(api)
+    order_id = delivered_order(api, [{"sku_id": shelf["ac_sku"], "quantity": 1}], "agg-key-01")
+    events = sorted(EventModel.scan(), key=lambda e: e.event_id)
+    records = [stream_record(e, n) for n, e in enumerate(events)]
+    assert event_jobs.handle_stream_batch({"Records": records}) == {"batchItemFailures": []}
+    assert event_jobs.handle_stream_batch({"Records": records}) == {"batchItemFailures": []}
+
+    delivered = next(e for e in events if e.type == "order_delivered")
+    day = day_of(int(delivered.at))
+    shop = counters(shop_key(shelf["shop"]["shop_id"]), day)
+    assert shop["orders"] == 1  # twice delivered by the stream, counted once
+    assert counters(PLATFORM, day)["orders"] == 1
+    assert counters(product_key(shelf["ac"]), day)["orders"] == 1
+    assert counters(category_key("空调"), day)["orders"] == 1
+    assert counters("creator#c1", day)["orders"] == 1  # the order came from creator c1's video
+    assert ProductModel.get(shelf["ac"]).product_id  # untouched catalog
+    assert order_id
+
+
+def test_a_bad_record_is_reported_alone_as_a_partial_failure(api):
+    shelf = make_shelf(api)
+    delivered_order(api, [{"sku_id": shelf["ac_sku"], "quantity": 1}], "agg-key-02")
+    good = [stream_record(e, n) for n, e in enumerate(EventModel.scan())]
+    broken = {"eventID": "rec-broken", "eventName": "INSERT",
+              "dynamodb": {"NewImage": {"event_id": {"S": "e-x"}}, "SequenceNumber": "99"}}
+    response = event_jobs.handle_stream_batch({"Records": [*good, broken]})
+    assert response == {"batchItemFailures": [{"itemIdentifier": "99"}]}
+    assert AggregateModel.count() > 0  # the good records were counted
+
+
+def test_reviews_after_sales_and_sessions_are_filed_under_the_delivery_day(api):
+    shelf = make_shelf(api)
+    order_id = delivered_order(api, [{"sku_id": shelf["ac_sku"], "quantity": 1}], "agg-key-03")
+    shopper = bearer("shopper", "u1")
+    api.call("post", f"/orders/{order_id}/reviews", {"line": 0, "rating": 1, "text": "差"},
+             shopper)
+    api.call("post", f"/orders/{order_id}/after-sales",
+             {"line": 0, "type": "refund", "reason": "quality", "amount_fen": 1000}, shopper)
+    status, _ = api.call("post", f"/shops/{shelf['shop']['shop_id']}/service-sessions", {
+        "session_id": "chat-1", "started_at": "2026-11-20T00:00:00Z",
+        "first_reply_at": "2026-11-20T00:00:02Z", "resolved": True}, bearer())
+    assert status == 201
+    for event in EventModel.scan():
+        event_jobs.consume(event_jobs.to_domain(event))
+    delivered_day = day_of(int(next(e for e in EventModel.scan()
+                                    if e.type == "order_delivered").at))
+    shop = counters(shop_key(shelf["shop"]["shop_id"]), delivered_day)
+    assert (shop["orders"], shop["reviews"], shop["bad_reviews"]) == (1, 1, 1)
+    assert (shop["after_sales"], shop["quality_returns"]) == (1, 1)
+    chat_day = day_of(1795132800000)  # 2026-11-20
+    session = counters(shop_key(shelf["shop"]["shop_id"]), chat_day)
+    assert (session["sessions"], session["replied_3min"], session["replied_3s"]) == (1, 1, 1)
+
+
+# --- the job -----------------------------------------------------------------------------------
+
+def seed(entity_infos, day, **values):
+    increment = Increment(day=day, counters=values, entities=list(entity_infos))
+    aggregate_store.apply_increment(f"seed-{entity_infos[0].key}-{day}-{len(values)}",
+                                    increment, now_ms())
+
+
+def good_shop_history(shop_id, product_id, days=range(10, 40)):
+    """Two delivered orders a day, nearly all on time, few bad reviews: a good shop."""
+    entities = [EntityInfo(shop_key(shop_id), "shop"), EntityInfo(PLATFORM, "platform"),
+                EntityInfo(product_key(product_id), "product", shop_id=shop_id, category="空调"),
+                EntityInfo(category_key("空调"), "category", category="空调")]
+    for age in days:
+        seed(entities, TODAY - age, orders=2, on_time=2, collection_known=2, collected_48h=2,
+             reviews=2, positive_reviews=2, sessions=3, replied_3min=3, replied_3s=2,
+             handled_cases=0)
+
+
+def run_job(day=TODAY, force=False):
+    started = score_jobs.start_run(day, force=force)
+    chunks = drain_score_queue()
+    return started, chunks
+
+
+def test_job_scores_active_entities_and_copies_scores_where_pages_read_them(api, queue):
+    shelf = make_shelf(api)
+    shop_id = shelf["shop"]["shop_id"]
+    good_shop_history(shop_id, shelf["ac"])
+    started, chunks = run_job()
+    assert started["started"] is True
+    # 3 phases: 32 + 16 + 16 shard messages, every one a chunk
+    assert chunks == 64
+    run = job_runs.get(started["run_id"])
+    assert run["status"] == "done"
+    assert run["shards_finished"] == [32, 16, 16]
+
+    shop_score = score_store.current(shop_key(shop_id))
+    assert shop_score["total"] is not None and shop_score["total"] >= 4.5
+    assert ShopModel.get(shop_id).score == shop_score["total"]
+    product_score = score_store.current(product_key(shelf["ac"]))
+    assert product_score["total"] is not None
+    assert ProductModel.get(shelf["ac"]).score == product_score["total"]
+    assert score_store.history(shop_key(shop_id), 30)[0]["day"] == TODAY
+
+
+def test_a_second_start_the_same_day_does_nothing_and_a_forced_rerun_gives_the_same_scores(
+        api, queue):
+    shelf = make_shelf(api)
+    good_shop_history(shelf["shop"]["shop_id"], shelf["ac"])
+    run_job()
+    first = {(m.entity, m.key): m.breakdown for m in ScoreModel.scan()}
+    started, chunks = run_job()
+    assert (started["started"], chunks) == (False, 0)
+    started, chunks = run_job(force=True)
+    assert started["started"] is True and chunks == 64
+    assert {(m.entity, m.key): m.breakdown for m in ScoreModel.scan()} == first
+
+
+def test_a_crash_mid_run_then_redelivery_gives_exactly_the_same_scores(api, queue,
+                                                                        monkeypatch):
+    shelf = make_shelf(api)
+    good_shop_history(shelf["shop"]["shop_id"], shelf["ac"])
+    run_job()
+    clean = {(m.entity, m.key): m.breakdown for m in ScoreModel.scan()}
+    for model in ScoreModel.scan():
+        model.delete()
+
+    from chalicelib.services import scoring
+
+    real = scoring.recalculate
+    calls = {"n": 0}
+
+    def crashing(entity, day, priors):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("Lambda timed out")
+        return real(entity, day, priors)
+
+    monkeypatch.setattr(scoring, "recalculate", crashing)
+    score_jobs.start_run(TODAY, force=True)
+    with pytest.raises(RuntimeError, match="score chunks failed"):
+        drain_score_queue()
+    monkeypatch.setattr(scoring, "recalculate", real)
+    # the failed chunk was not deleted: SQS hands it out again
+    drain_score_queue()
+    assert {(m.entity, m.key): m.breakdown for m in ScoreModel.scan()} == clean
+
+
+def test_the_queue_handler_reports_a_failing_record_as_a_partial_failure(queue):
+    good = {"run_id": "scores-1", "attempt": 1, "day": TODAY, "phase": 0, "kind": "shop",
+            "shard": 0, "cursor": None}
+    job_runs.start("scores-1", now_ms())
+    event = {"Records": [
+        {"messageId": "m-good", "receiptHandle": "r1", "body": json.dumps(good),
+         "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs", "md5OfBody": ""},
+        {"messageId": "m-bad", "receiptHandle": "r2", "body": "{not json",
+         "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs", "md5OfBody": ""},
+    ]}
+    assert score_jobs.handle_queue_batch(event) == {"batchItemFailures": [
+        {"itemIdentifier": "m-bad"}]}
+
+
+def test_work_grows_with_active_entities_not_with_all_that_exist(api, queue):
+    shelf = make_shelf(api)
+    good_shop_history(shelf["shop"]["shop_id"], shelf["ac"])
+    # a shop last active 200 days ago is outside the window: never read, never scored
+    stale = EntityInfo("shop#stale", "shop")
+    seed([stale], TODAY - 200, orders=50, on_time=50)
+    started, _ = run_job()
+    assert score_store.current("shop#stale") is None
+    # shop + creator-less platform: 1 shop and 1 product scored, plus shelf rebuild of 1 shop
+    assert job_runs.get(started["run_id"])["entities_done"] == 3
+
+
+def test_new_scores_reach_the_storefront_order_through_the_rebuild(api, queue):
+    shelf = make_shelf(api)
+    shop_id = shelf["shop"]["shop_id"]
+    _, front = api.call("get", f"/shops/{shop_id}/storefront")
+    before = [item["product_id"] for item in front["items"]]
+    # the product now last in the comprehensive order earns a top product score
+    loser = before[-1]
+    entities = [EntityInfo(product_key(loser), "product", shop_id=shop_id, category="x"),
+                EntityInfo(shop_key(shop_id), "shop"), EntityInfo(PLATFORM, "platform")]
+    for age in range(10, 40):
+        seed(entities, TODAY - age, orders=2, on_time=2, reviews=2, positive_reviews=2)
+    run_job()
+    assert ProductModel.get(loser).score is not None
+    _, front = api.call("get", f"/shops/{shop_id}/storefront")
+    assert front["items"][0]["product_id"] == loser
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+def test_shop_scores_public_and_owner_views_and_eligibility(api, queue):
+    shelf = make_shelf(api)
+    shop_id = shelf["shop"]["shop_id"]
+    status, empty = api.call("get", f"/shops/{shop_id}/scores")
+    assert status == 200
+    assert empty["store_experience"]["display"] == "暂无分"
+    good_shop_history(shop_id, shelf["ac"])
+    run_job()
+    _, public = api.call("get", f"/shops/{shop_id}/scores")
+    view = public["store_experience"]
+    assert set(view["dimensions"]) == {"product", "logistics", "service"}
+    assert "metrics" not in view and "history" not in view
+    _, owner = api.call("get", f"/shops/{shop_id}/scores", None, bearer())
+    detailed = owner["store_experience"]
+    assert "bad_review_rate" in detailed["metrics"]
+    assert detailed["history"][0]["total"] == view["total"]
+    assert isinstance(detailed["biggest_losses"], list)
+    _, other = api.call("get", f"/shops/{shop_id}/scores", None, bearer("merchant", "m2"))
+    assert "metrics" not in other["store_experience"]
+    status, eligibility = api.call("get", f"/shops/{shop_id}/eligibility")
+    assert status == 200
+    assert eligibility["campaigns"]["regular"]["eligible"] is True
+    assert eligibility["traffic_multiplier"] > 0.9
+
+
+def test_campaign_enrollment_refuses_a_shop_under_the_threshold_with_the_reason(api, queue):
+    shelf = make_shelf(api)
+    shop_id = shelf["shop"]["shop_id"]
+    ops = bearer("ops", "ops1")
+    status, campaign = api.call("post", "/campaigns", {
+        "name": "双12大促", "kind": "major", "starts_at": "2026-12-10T00:00:00Z",
+        "ends_at": "2026-12-13T00:00:00Z"}, ops)
+    assert (status, campaign["min_shop_score"]) == (201, 4.5)
+    assert api.call("post", "/campaigns", {"name": "x", "kind": "major",
+                                           "starts_at": "2026-12-10T00:00:00Z",
+                                           "ends_at": "2026-12-13T00:00:00Z"}, bearer())[0] == 403
+    path = f"/campaigns/{campaign['campaign_id']}/enrollments"
+    status, refused = api.call("post", path, {"shop_id": shop_id}, bearer())
+    assert (status, refused["error"]["code"]) == (409, "not_eligible")  # no score: not for major
+    ShopModel(shop_id).update(actions=[ShopModel.score.set(4.2)])
+    status, refused = api.call("post", path, {"shop_id": shop_id}, bearer())
+    assert status == 409
+    assert "4.2" in refused["error"]["message"] and "4.5" in refused["error"]["message"]
+    ShopModel(shop_id).update(actions=[ShopModel.score.set(4.7)])
+    status, enrolled = api.call("post", path, {"shop_id": shop_id}, bearer())
+    assert (status, enrolled["entity"]) == (201, shop_key(shop_id))
+    assert api.call("post", path, {"shop_id": shop_id}, bearer())[0] == 409
+    assert api.call("post", path, {"shop_id": shop_id}, bearer("merchant", "m2"))[0] == 403
+
+
+def test_creators_register_and_their_orders_count_toward_their_score(api, queue):
+    creator = bearer("creator", "c1")
+    status, body = api.call("post", "/creators", {"name": "小鱼说海鲜"}, creator)
+    assert (status, body["creator_id"], body["score_display"]) == (201, "c1", "暂无分")
+    assert api.call("post", "/creators", {"name": "again"}, creator)[0] == 409
+    assert api.call("post", "/creators", {"name": "x"}, bearer("shopper", "u9"))[0] == 403
+    entities = [EntityInfo("creator#c1", "creator"), EntityInfo(PLATFORM, "platform")]
+    for age in range(8, 40):
+        seed(entities, TODAY - age, orders=2, on_time=2, reviews=1, positive_reviews=1)
+    run_job()
+    status, scores = api.call("get", "/creators/c1/scores")
+    assert status == 200
+    assert scores["selling_reputation"]["total"] is not None
+    assert api.call("get", "/creators/c1")[1]["score"] == scores["selling_reputation"]["total"]
+    assert api.call("get", "/creators/nobody")[0] == 404
+
+
+def test_ops_start_a_run_on_demand(api, queue):
+    status, started = api.call("post", "/ops/jobs/scores", {}, bearer("ops", "ops1"))
+    assert (status, started["started"]) == (202, True)
+    assert len(receive(SCORES_QUEUE)) > 0
+    assert api.call("post", "/ops/jobs/scores", {}, bearer())[0] == 403
+    status, run = api.call("get", f"/ops/jobs/scores/{started['run_id']}", None,
+                           bearer("ops", "ops1"))
+    assert (status, run["status"]) == (200, "running")
+
+
+def test_product_page_shows_the_product_score(api):
+    shelf = make_shelf(api)
+    ProductModel(shelf["ac"]).update(actions=[ProductModel.score.set(4.6)])
+    _, page = api.call("get", f"/products/{shelf['ac']}")
+    assert (page["score"], page["score_display"]) == (4.6, "4.6")
+
