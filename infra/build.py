@@ -38,7 +38,32 @@ SECRET_MIN_LENGTH = 32
 # Base names of SQS queues. Each becomes `${AWS::StackName}-<name>`, its URL is given to every
 # function as SHELF_<NAME>_QUEUE_URL, and the SQS actions below are granted on exactly these
 # queues. Empty: no queue exists yet, so no SQS permission is granted.
-QUEUES: tuple[str, ...] = ()
+QUEUES: tuple[str, ...] = ("scores",)  # chalicelib.queues.SCORES_QUEUE
+QUEUE_MAX_RECEIVES = 5  # then a message moves to the queue's dead-letter queue for a look
+
+# Event sources chalice writes with a placeholder (it needs a literal ARN or queue name when it
+# reads app.py); the merge points them at this stack's resources and turns on partial batch
+# responses, which the handlers return through Powertools' batch utility.
+# (function logical id, event logical id, properties to merge in)
+EVENT_SOURCES: tuple[tuple[str, str, dict], ...] = (
+    ("CountEvents", "CountEventsDynamodbEventSource", {
+        "Stream": {"Fn::GetAtt": ["EventsTable", "StreamArn"]},
+        "StartingPosition": "TRIM_HORIZON",
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "BisectBatchOnFunctionError": True,
+        "MaximumRetryAttempts": 10,
+    }),
+    ("ScoreChunks", "ScoreChunksSqsEventSource", {
+        "Queue": {"Fn::GetAtt": ["ScoresQueue", "Arn"]},
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+    }),
+)
+STREAM_READ_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
 QUEUE_VISIBILITY_TIMEOUT_SECONDS = 180  # 6 x the 30 s Lambda timeout, as AWS advises for SQS
 
 # The role chalice gives every function (it is shared when chalice manages one role per app).
@@ -123,6 +148,22 @@ def queue_resource(base_name: str) -> dict:
             "QueueName": physical_name(base_name),
             "SqsManagedSseEnabled": True,
             "VisibilityTimeout": QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+            "RedrivePolicy": {
+                "deadLetterTargetArn": {
+                    "Fn::GetAtt": [logical_id(base_name, "DeadLetterQueue"), "Arn"]},
+                "maxReceiveCount": QUEUE_MAX_RECEIVES,
+            },
+        },
+    }
+
+
+def dead_letter_queue_resource(base_name: str) -> dict:
+    return {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": physical_name(f"{base_name}-dead-letters"),
+            "SqsManagedSseEnabled": True,
+            "MessageRetentionPeriod": 14 * 24 * 3600,
         },
     }
 
@@ -131,7 +172,8 @@ def queue_env_var(base_name: str) -> str:
     return "SHELF_" + re.sub(r"[^0-9A-Za-z]+", "_", base_name).upper() + "_QUEUE_URL"
 
 
-def role_policy(table_ids: list[str], indexed_table_ids: set[str], queue_ids: list[str]) -> dict:
+def role_policy(table_ids: list[str], indexed_table_ids: set[str], queue_ids: list[str],
+                streamed_table_ids: list[str]) -> dict:
     """The one inline policy of the functions' role, scoped to this stack's resources."""
     log_group = (
         "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*"
@@ -156,6 +198,16 @@ def role_policy(table_ids: list[str], indexed_table_ids: set[str], queue_ids: li
                 "Effect": "Allow",
                 "Action": list(DYNAMODB_ITEM_ACTIONS),
                 "Resource": table_arns,
+            }
+        )
+    if streamed_table_ids:
+        statements.append(
+            {
+                "Sid": "DynamoDBStreams",
+                "Effect": "Allow",
+                "Action": list(STREAM_READ_ACTIONS),
+                "Resource": [{"Fn::GetAtt": [table_id, "StreamArn"]}
+                             for table_id in streamed_table_ids],
             }
         )
     if queue_ids:
@@ -190,6 +242,7 @@ def build_template(progress=print) -> dict:
 
     table_ids: list[str] = []
     indexed_table_ids: set[str] = set()
+    streamed_table_ids: list[str] = []
     for base_name in sorted(tables.MODELS):
         definition = tables.table_definition(base_name)
         table_id = logical_id(base_name, "Table")
@@ -210,6 +263,7 @@ def build_template(progress=print) -> dict:
             extras.append(f"TTL on {properties['TimeToLiveSpecification']['AttributeName']}")
         if "StreamSpecification" in properties:
             extras.append(f"stream {properties['StreamSpecification']['StreamViewType']}")
+            streamed_table_ids.append(table_id)
         progress(f"  table {base_name} -> {table_id} ({', '.join(extras)})")
 
     variables: dict[str, Any] = {"SHELF_TABLE_PREFIX": {"Fn::Sub": "${AWS::StackName}-"}}
@@ -219,6 +273,8 @@ def build_template(progress=print) -> dict:
     for base_name in sorted(QUEUES):
         queue_id = logical_id(base_name, "Queue")
         add(queue_id, queue_resource(base_name), f"queue {base_name!r}")
+        add(logical_id(base_name, "DeadLetterQueue"), dead_letter_queue_resource(base_name),
+            f"dead-letter queue of {base_name!r}")
         queue_ids.append(queue_id)
         variables[queue_env_var(base_name)] = {"Ref": queue_id}
         outputs[queue_id + "Url"] = {
@@ -232,9 +288,14 @@ def build_template(progress=print) -> dict:
         "Properties": {
             "AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY,
             # A list, so the merge replaces chalice's policy-<stage>.json placeholder outright.
-            "Policies": [role_policy(table_ids, indexed_table_ids, queue_ids)],
+            "Policies": [role_policy(table_ids, indexed_table_ids, queue_ids,
+                                     streamed_table_ids)],
         },
     }
+    for function_id, event_id, properties in EVENT_SOURCES:
+        resources[function_id] = {"Properties": {"Events": {event_id: {
+            "Properties": properties}}}}
+        progress(f"  event source {function_id}.{event_id} -> this stack's resource")
     return {
         "Parameters": {
             parameter: {

@@ -32,7 +32,7 @@ def _tables(template: dict) -> dict[str, tuple[str, dict]]:
     """base name → (logical id, resource) for every DynamoDB table in the template."""
     tables = {}
     for resource_id, resource in template["Resources"].items():
-        if resource["Type"] != "AWS::DynamoDB::Table":
+        if resource.get("Type") != "AWS::DynamoDB::Table":  # event-source patches have none
             continue
         name = resource["Properties"]["TableName"]["Fn::Sub"]
         assert name.startswith(STACK_PREFIX), f"{resource_id} is not named after the stack"
@@ -171,7 +171,11 @@ def test_chalice_package_merges_into_a_lint_clean_least_privilege_template(tmp_p
     for statement in _policy_statements(template):
         statement_actions = _as_list(statement["Action"])
         actions.update(statement_actions)
-        if any(a.startswith("dynamodb:") for a in statement_actions):
+        if set(statement_actions) <= set(build.STREAM_READ_ACTIONS):
+            # stream reads: only on this stack's tables' streams
+            for resource in _as_list(statement["Resource"]):
+                assert resource.get("Fn::GetAtt", [None, None])[1] == "StreamArn", resource
+        elif any(a.startswith("dynamodb:") for a in statement_actions):
             assert set(statement_actions) <= set(build.DYNAMODB_ITEM_ACTIONS), statement_actions
             for resource in _as_list(statement["Resource"]):
                 assert _is_scoped_dynamodb_resource(resource), resource
@@ -188,6 +192,15 @@ def test_chalice_package_merges_into_a_lint_clean_least_privilege_template(tmp_p
         assert template["Parameters"][parameter]["NoEcho"] is True
         assert template["Parameters"][parameter]["MinLength"] >= 32
     assert sorted(_tables(template)) == sorted(MODELS)
+
+    # event sources read this stack's stream and queue, not chalice's placeholders, and
+    # report partial batch failures
+    for function_id, event_id, _ in build.EVENT_SOURCES:
+        source = resources[function_id]["Properties"]["Events"][event_id]["Properties"]
+        target = source.get("Stream") or source.get("Queue")
+        assert isinstance(target, dict) and set(target) == {"Fn::GetAtt"}, source
+        assert target["Fn::GetAtt"][0] in resources
+        assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
     # No --ignore-checks: chalice's SAM output merged with infra/resources.json lints clean.
     linted = subprocess.run(
