@@ -37,9 +37,10 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def start_run(day: int | None = None, force: bool = False) -> dict:
-    """Start the run for `day` (default today, UTC); a second start of a day is a no-op
-    unless forced (ops rerunning on demand)."""
-    day = day_of(now_ms()) if day is None else day
+    """Start the run that scores as of `day`: by default the last complete UTC day, so every
+    counter it reads is final and a rerun reads the same ones. A second start of a day is a
+    no-op unless forced (ops rerunning on demand)."""
+    day = last_complete_day() if day is None else day
     run_id, attempt = f"scores-{day}", now_ms()
     if not job_runs.start(run_id, attempt):
         if not force:
@@ -48,6 +49,10 @@ def start_run(day: int | None = None, force: bool = False) -> dict:
     _start_phase(run_id, day, 0, attempt)
     logger.info("score run started", extra={"run_id": run_id})
     return {"run_id": run_id, "day": day, "started": True}
+
+
+def last_complete_day() -> int:
+    return day_of(now_ms()) - 1
 
 
 def _start_phase(run_id: str, day: int, phase: int, attempt: int) -> None:

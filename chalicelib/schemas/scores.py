@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from chalicelib.schemas.common import RequestModel, Url, text
 from chalicelib.schemas.orders import Instant
@@ -49,4 +50,12 @@ class EnrollmentCreate(RequestModel):
 
 
 class ScoreRunRequest(RequestModel):
-    day: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+    # the as-of day (a complete UTC day, YYYY-MM-DD); default: yesterday
+    day: Annotated[date, Field(strict=False)] | None = None
+
+    @field_validator("day")
+    @classmethod
+    def _complete_day(cls, day: date | None) -> date | None:
+        if day is not None and day >= datetime.now(UTC).date():
+            raise ValueError("day must be a complete day: yesterday or earlier")
+        return day

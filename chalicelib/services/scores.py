@@ -224,7 +224,7 @@ def start_score_run(principal: Principal, request: schemas.ScoreRunRequest) -> d
     require_role(principal, Role.OPS)
     from chalicelib.jobs.scores import start_run
 
-    day = iso_to_day(request.day) if request.day else None
+    day = iso_to_day(request.day.isoformat()) if request.day else None
     started = start_run(day, force=True)
     return {**started, "day": day_to_iso(started["day"])}
 

@@ -12,7 +12,7 @@ from chalicelib.domain.aggregation import (
     product_key,
     shop_key,
 )
-from chalicelib.domain.clock import now_ms
+from chalicelib.domain.clock import day_to_iso, now_ms
 from chalicelib.domain.scores import day_of
 from chalicelib.jobs import events as event_jobs
 from chalicelib.jobs import scores as score_jobs
@@ -317,6 +317,15 @@ def test_ops_start_a_run_on_demand(api, queue):
     status, run = api.call("get", f"/ops/jobs/scores/{started['run_id']}", None,
                            bearer("ops", "ops1"))
     assert (status, run["status"]) == (200, "running")
+    assert started["day"] == day_to_iso(TODAY - 1)  # by default: the last complete day
+
+
+@pytest.mark.parametrize("day", [day_to_iso(TODAY), "2026-13-45", "yesterday"])
+def test_ops_cannot_run_an_incomplete_or_invalid_day(api, queue, day):
+    status, body = api.call("post", "/ops/jobs/scores", {"day": day}, bearer("ops", "ops1"))
+    assert (status, body["error"]["code"]) == (422, "validation_error")
+    assert body["error"]["details"][0]["field"] == "day"
+    assert receive(SCORES_QUEUE) == []  # nothing started
 
 
 def test_product_page_shows_the_product_score(api):
