@@ -79,7 +79,7 @@ def handle_queue_batch(raw_event: dict, lambda_context=None) -> dict:
         record_handler=lambda record: process_chunk(json.loads(record.body)))
 
 
-def process_chunk(message: dict, priors: scoring.PriorCache | None = None) -> int:
+def process_chunk(message: dict) -> int:
     """Do one chunk; returns how many entities it handled (0 when it had been done)."""
     chunk_key = "chunk#" + hashlib.sha256(
         json.dumps(message, sort_keys=True).encode()).hexdigest()[:32]
@@ -89,7 +89,7 @@ def process_chunk(message: dict, priors: scoring.PriorCache | None = None) -> in
     since = day - scoring.CONFIG.window_days
     entities, next_key = aggregate_store.active_entities(
         message["kind"], message["shard"], since, CHUNK, message["cursor"])
-    priors = priors or scoring.PriorCache(day)
+    priors = scoring.priors_for(run_id, message["attempt"], day)
     for entity in entities:
         if PHASES[phase][0] == "shelves":
             rebuild_shop_shelf(entity.key.removeprefix("shop#"))

@@ -58,6 +58,11 @@ def create_campaign():
     return json_response(scores.campaign_view(campaign), 201)
 
 
+@route(scores_api, "/campaigns/{campaign_id}")
+def get_campaign(campaign_id):
+    return json_response(scores.campaign_view(scores.get_campaign(campaign_id)))
+
+
 @route(scores_api, "/campaigns/{campaign_id}/enrollments", methods=("POST",))
 def enroll(campaign_id):
     principal = _principal()

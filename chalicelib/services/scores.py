@@ -153,12 +153,19 @@ def campaign_view(campaign) -> dict:
             "starts_at": to_iso(campaign.starts_at), "ends_at": to_iso(campaign.ends_at)}
 
 
-def enroll(principal: Principal, campaign_id: str, request: schemas.EnrollmentCreate) -> dict:
-    """Enroll a shop, one of its products, or a creator; refused with the reason when a score
-    is under the campaign's threshold."""
+def get_campaign(campaign_id: str):
     campaign = campaign_store.get(campaign_id)
     if campaign is None:
         raise NotFound("campaign not found", code="campaign_not_found")
+    return campaign
+
+
+def enroll(principal: Principal, campaign_id: str, request: schemas.EnrollmentCreate) -> dict:
+    """Enroll a shop, one of its products, or a creator; refused with the reason when a score
+    is under the campaign's threshold."""
+    campaign = get_campaign(campaign_id)
+    if campaign.ends_at <= now_ms():
+        raise Conflict("the campaign has ended", code="campaign_ended")
     config = _campaign_config(campaign)
     if request.creator_id is not None:
         require_role(principal, Role.CREATOR)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
@@ -183,3 +184,23 @@ def mark_processed(key: str, now_ms: int) -> bool:
             return False
         raise
     return True
+
+
+def load_history(days: Iterable[tuple[str, int, dict[str, int]]],
+                 entities: Iterable[tuple[EntityInfo, int]]) -> int:
+    """Bulk-load counters into an empty history (demo data and bench only): whole items are
+    PUT with batch writes, so nothing already counted for those days may be there. Returns
+    how many items were written."""
+    written = 0
+    with AggregateModel.batch_write() as batch:
+        for entity, day, counters in days:
+            batch.save(AggregateModel(entity, day, **{name: counters.get(name, 0)
+                                                      for name in COUNTER_NAMES}))
+            written += 1
+    with EntityModel.batch_write() as batch:
+        for info, last_active_day in entities:
+            batch.save(EntityModel(info.key, kind=info.kind, shard=shard_of(info.kind, info.key),
+                                   last_active_day=last_active_day, shop_id=info.shop_id,
+                                   category=info.category))
+            written += 1
+    return written

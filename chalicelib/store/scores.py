@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.store.base import table_meta
-from chalicelib.store.transactions import run_transaction
 
 CURRENT = "current"
 
@@ -33,20 +32,33 @@ def snapshot_key(day: int) -> str:
     return f"day#{day:06d}"
 
 
-def save(entity: str, day: int, total: float | None, breakdown: dict) -> None:
-    """Write the current score and the day's snapshot together (a rerun overwrites both)."""
+def save(entity: str, day: int, total: float | None, breakdown: dict) -> bool:
+    """Write the day's snapshot, and the current score unless a later day's is there already
+    (ops backfilling an old day must not roll the current score back). Two PutItems, not a
+    transaction: a rerun overwrites both with the same values. True when current was written."""
     text = json.dumps(breakdown, ensure_ascii=False, sort_keys=True)
-
-    def build(tx: TransactWrite) -> None:
-        for key in (CURRENT, snapshot_key(day)):
-            tx.save(ScoreModel(entity, key, day=day, total=total, breakdown=text))
-
-    run_transaction(build, on_condition_failed=lambda reasons: None)
+    ScoreModel(entity, snapshot_key(day), day=day, total=total, breakdown=text).save()
+    try:
+        ScoreModel(entity, CURRENT, day=day, total=total, breakdown=text).save(
+            condition=ScoreModel.day.does_not_exist() | (ScoreModel.day <= day))
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def current(entity: str) -> dict | None:
     try:
         model = ScoreModel.get(entity, CURRENT)
+    except ScoreModel.DoesNotExist:
+        return None
+    return _read(model)
+
+
+def snapshot(entity: str, day: int) -> dict | None:
+    try:
+        model = ScoreModel.get(entity, snapshot_key(day))
     except ScoreModel.DoesNotExist:
         return None
     return _read(model)

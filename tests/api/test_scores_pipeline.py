@@ -1,6 +1,7 @@
 """Events → daily counters → the chunked score job → scores on shops, products and shelves."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -167,6 +168,21 @@ def test_a_second_start_the_same_day_does_nothing_and_a_forced_rerun_gives_the_s
     assert {(m.entity, m.key): m.breakdown for m in ScoreModel.scan()} == first
 
 
+def test_backfilling_an_older_day_adds_history_and_leaves_the_current_score(api, queue):
+    shelf = make_shelf(api)
+    shop_id = shelf["shop"]["shop_id"]
+    good_shop_history(shop_id, shelf["ac"])
+    run_job()
+    current = score_store.current(shop_key(shop_id))
+    run_job(day=TODAY - 20, force=True)  # 20 days ago the shop had fewer mature orders
+    assert score_store.current(shop_key(shop_id)) == current
+    assert ShopModel.get(shop_id).score == current["total"]
+    days = [snapshot["day"] for snapshot in score_store.history(shop_key(shop_id), 30)]
+    assert days == [TODAY, TODAY - 20]
+    older = score_store.snapshot(shop_key(shop_id), TODAY - 20)
+    assert older["sample_orders"] < current["sample_orders"]
+
+
 def test_a_crash_mid_run_then_redelivery_gives_exactly_the_same_scores(api, queue,
                                                                         monkeypatch):
     shelf = make_shelf(api)
@@ -267,17 +283,22 @@ def test_shop_scores_public_and_owner_views_and_eligibility(api, queue):
     assert eligibility["traffic_multiplier"] > 0.9
 
 
+def campaign_body(kind: str, starts_in_days: int, ends_in_days: int, **thresholds) -> dict:
+    def iso(days):
+        return datetime.fromtimestamp(now_ms() / 1000 + days * 86400, UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+    return {"name": "双12大促", "kind": kind, "starts_at": iso(starts_in_days),
+            "ends_at": iso(ends_in_days), **thresholds}
+
+
 def test_campaign_enrollment_refuses_a_shop_under_the_threshold_with_the_reason(api, queue):
     shelf = make_shelf(api)
     shop_id = shelf["shop"]["shop_id"]
     ops = bearer("ops", "ops1")
-    status, campaign = api.call("post", "/campaigns", {
-        "name": "双12大促", "kind": "major", "starts_at": "2026-12-10T00:00:00Z",
-        "ends_at": "2026-12-13T00:00:00Z"}, ops)
+    status, campaign = api.call("post", "/campaigns", campaign_body("major", 15, 18), ops)
     assert (status, campaign["min_shop_score"]) == (201, 4.5)
-    assert api.call("post", "/campaigns", {"name": "x", "kind": "major",
-                                           "starts_at": "2026-12-10T00:00:00Z",
-                                           "ends_at": "2026-12-13T00:00:00Z"}, bearer())[0] == 403
+    assert api.call("get", f"/campaigns/{campaign['campaign_id']}") == (200, campaign)
+    assert api.call("post", "/campaigns", campaign_body("major", 15, 18), bearer())[0] == 403
     path = f"/campaigns/{campaign['campaign_id']}/enrollments"
     status, refused = api.call("post", path, {"shop_id": shop_id}, bearer())
     assert (status, refused["error"]["code"]) == (409, "not_eligible")  # no score: not for major
@@ -290,6 +311,17 @@ def test_campaign_enrollment_refuses_a_shop_under_the_threshold_with_the_reason(
     assert (status, enrolled["entity"]) == (201, shop_key(shop_id))
     assert api.call("post", path, {"shop_id": shop_id}, bearer())[0] == 409
     assert api.call("post", path, {"shop_id": shop_id}, bearer("merchant", "m2"))[0] == 403
+
+
+def test_an_ended_campaign_takes_no_enrollment(api, queue):
+    shop_id = make_shelf(api)["shop"]["shop_id"]
+    ShopModel(shop_id).update(actions=[ShopModel.score.set(4.9)])
+    _, ended = api.call("post", "/campaigns", campaign_body("regular", -10, -1),
+                        bearer("ops", "ops1"))
+    status, body = api.call("post", f"/campaigns/{ended['campaign_id']}/enrollments",
+                            {"shop_id": shop_id}, bearer())
+    assert (status, body["error"]["code"]) == (409, "campaign_ended")
+    assert api.call("get", "/campaigns/nope")[0] == 404
 
 
 def test_creators_register_and_their_orders_count_toward_their_score(api, queue):
