@@ -10,7 +10,9 @@ Brands, shops and people are made up; images point at a fake CDN host that serve
 
 What the catalog covers, so the storefront and the shelves have something to show:
 - 8 shops owned by merchants "m1".."m8" (shop 0 belongs to "m1", the README's token); follower
-  counts and shop scores vary, one shop is new (no score yet: 暂无分), one is live right now.
+  counts and service quality vary, one shop is new, one is live right now. Shops and products
+  start without scores, as the API creates them: `local.demo_history` gives them 90 days of
+  history and the score job scores them.
 - Over 300 listed products (on shelf and always available) in 11 categories, 2–6 SKUs each with
   category-specific specs and integer-fen prices, list prices on some SKUs, sold-out and
   low-stock SKUs, and 30-day stats in which a big live-stream seller can still rank low on the
@@ -434,7 +436,7 @@ class _ShopPlan:
     description: str
     follower_count: int
     live_now: bool
-    score: float | None  # None: 暂无分 (a new shop under the minimum sample)
+    quality: float | None  # 0 (poor) … 1 (excellent) service, for local.demo_history; None: new
     brand: str  # the brand its products carry
     listed: dict[str, int]  # category → listed products
     hidden: tuple[str, ...] = ()  # statuses of products that must stay off every shelf
@@ -442,21 +444,21 @@ class _ShopPlan:
 
 SHOP_PLANS: tuple[_ShopPlan, ...] = (
     _ShopPlan("m1", "澜川电器官方旗舰店", "空调、洗地机、个护小家电一站购齐,全套购更省心。",
-              1_286_000, False, 4.8, "澜川", {"空调": 22, "洗地机": 18, "美容仪": 6},
+              1_286_000, False, 0.62, "澜川", {"空调": 22, "洗地机": 18, "美容仪": 6},
               ("draft",)),
     _ShopPlan("m2", "阿海渔铺", "舟山渔民直供海鲜干货,淡干无盐,每晚 8 点直播。",
-              356_000, True, 4.99, "阿海渔铺", {"海鲜干货": 34, "零食坚果": 10},
+              356_000, True, 0.8, "阿海渔铺", {"海鲜干货": 34, "零食坚果": 10},
               ("off_shelf", "live_only")),
     _ShopPlan("m3", "玉见翡翠", "瑞丽源头翡翠,一物一证,直播间同款常挂。",
-              892_000, False, 4.6, "玉见", {"翡翠": 36}, ("draft", "live_only")),
+              892_000, False, 0.4, "玉见", {"翡翠": 36}, ("draft", "live_only")),
     _ShopPlan("m4", "云裳阁国风", "原创新中式,日常可穿的国风。",
-              215_000, False, 4.7, "云裳阁", {"国风服饰": 36, "防晒": 8}, ("off_shelf",)),
+              215_000, False, 0.5, "云裳阁", {"国风服饰": 36, "防晒": 8}, ("off_shelf",)),
     _ShopPlan("m5", "晴肌美护", "家用美容仪与防晒,好的护肤可以不贵。",
-              128_000, False, 4.5, "晴肌", {"美容仪": 18, "防晒": 22}, ("draft",)),
+              128_000, False, 0.35, "晴肌", {"美容仪": 18, "防晒": 22}, ("draft",)),
     _ShopPlan("m6", "茗山茶舍", "核心产区直采,从口粮茶到礼盒茶。",
-              64_000, False, 4.4, "茗山", {"茶叶": 32, "零食坚果": 14}, ("off_shelf",)),
+              64_000, False, 0.1, "茗山", {"茶叶": 32, "零食坚果": 14}, ("off_shelf",)),
     _ShopPlan("m7", "小象母婴", "宝宝用品放心选,宝妈团亲测。",
-              473_000, False, 4.9, "小象", {"母婴用品": 30, "家纺": 8}, ("draft",)),
+              473_000, False, 0.7, "小象", {"母婴用品": 30, "家纺": 8}, ("draft",)),
     _ShopPlan("m8", "栖居家纺", "新店开业,睡个好觉。",
               3_200, False, None, "栖居", {"家纺": 24}, ("off_shelf",)),
 )
@@ -547,7 +549,6 @@ def _shop(plan: _ShopPlan, index: int, rng: random.Random) -> Shop:
         updated_at=created,
         follower_count=plan.follower_count,
         live_now=plan.live_now,
-        score=plan.score,
     )
 
 
@@ -574,7 +575,6 @@ def _product(shop: Shop, plan: _ShopPlan, category: _Category, item: _Item, sequ
         created_at=created,
         updated_at=created + rng.randrange(3 * DAY_MS),
         stats=stats,
-        score=_product_score(shop.score, stats, rng),
     )
 
 
@@ -668,21 +668,12 @@ def _stats(price_fen: int, rng: random.Random) -> ProductStats:
                         orders_30d=orders)
 
 
-def _product_score(shop_score: float | None, stats: ProductStats,
-                   rng: random.Random) -> float | None:
-    if stats.orders_30d < 10:
-        return None  # under the minimum sample: 暂无分
-    centre = shop_score if shop_score is not None else 4.5
-    return round(min(5.0, max(3.2, rng.gauss(centre - 0.1, 0.25))), 2)
-
-
 def _hide(product: Product, how: str, rng: random.Random) -> Product:
     """A product that never reaches a shelf: a draft, an off-shelf one, or a live-only one."""
     if how == "draft":
         product.status = ProductStatus.DRAFT
         product.title = f"【草稿】{product.title}"
         product.stats = ProductStats()
-        product.score = None
     elif how == "off_shelf":
         product.status = ProductStatus.OFF_SHELF
         product.title = f"【已下架】{product.title}"

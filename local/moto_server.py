@@ -6,7 +6,9 @@ this server applies one request at a time; clients still race freely over HTTP, 
 conditional write and transaction is judged against a consistent table, as in AWS.
 
 It also stops moto from keeping every model instance it creates (a list used only by moto's
-dashboard), which otherwise grows the process by a full table copy per transaction.
+dashboard), which otherwise grows the process by a full table copy per transaction, and makes a
+table Query read its one partition: moto sorts every item of the table on each Query, which
+DynamoDB never does, so the score job's thousands of Queries took half a minute on demo data.
 
     python -m local.moto_server --port 5005     # used by the integration tests
 """
@@ -37,6 +39,40 @@ def stop_instance_tracking() -> None:
             model.instances_tracked = _Discard()
 
 
+def narrow_table_queries() -> None:
+    """A Query on a table (not an index) looks only at its partition. Safe because requests are
+    applied one at a time: the narrowed view exists only while that Query runs. If a moto
+    upgrade changes these internals, Queries are left as they are (slow, still correct)."""
+    import inspect
+
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+    if getattr(original, "narrowed", False):
+        return
+    try:
+        signature = inspect.signature(original)
+    except (TypeError, ValueError):
+        return
+    if not {"hash_key", "index_name"} <= set(signature.parameters):
+        return
+
+    def query(self, *args, **kwargs):
+        arguments = signature.bind(self, *args, **kwargs).arguments
+        hash_key = arguments.get("hash_key")
+        if arguments.get("index_name") or hash_key is None or not self.range_key_attr:
+            return original(self, *args, **kwargs)
+        partition = list(self.items.get(hash_key, {}).values())
+        self.all_items = lambda: partition  # query sorts them itself
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    query.narrowed = True
+    Table.query = query
+
+
 class SerializedMotoServer(ThreadedMotoServer):
     """ThreadedMotoServer that hands one request at a time to moto's backend."""
 
@@ -55,6 +91,7 @@ class SerializedMotoServer(ThreadedMotoServer):
 
 def start(host: str = "127.0.0.1", port: int = 0) -> tuple[SerializedMotoServer, str]:
     stop_instance_tracking()
+    narrow_table_queries()
     server = SerializedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -55,33 +56,57 @@ def detail(message: str) -> None:
     print(message, flush=True)
 
 
-def start_local_scheduler(stop_event: threading.Event) -> threading.Thread:
+def start_local_scheduler(stop_event: threading.Event,
+                          pollers: tuple[Callable[[], int], ...] = ()) -> threading.Thread:
     """Fire the app's scheduled jobs while serving, since `chalice local` serves HTTP only.
 
     A daemon thread runs every job of `chalicelib.jobs.registry()` (the same bodies app.py
-    schedules in AWS) every SHELF_LOCAL_JOB_SECONDS (default 20) until `stop_event` is set,
-    printing a line when a run changed something.
+    schedules in AWS) every SHELF_LOCAL_JOB_SECONDS (default 20), and between them calls each
+    of `pollers` every SHELF_LOCAL_POLL_SECONDS (default 2): what Lambda's pollers do in AWS
+    (the events stream into the counters, the score queue into its handler). It prints a line
+    when a run changed something, and stops when `stop_event` is set.
     """
-    interval = float(os.environ.get("SHELF_LOCAL_JOB_SECONDS", "20"))
+    job_every = float(os.environ.get("SHELF_LOCAL_JOB_SECONDS", "20"))
+    poll_every = min(job_every, float(os.environ.get("SHELF_LOCAL_POLL_SECONDS", "2")))
 
     def loop() -> None:
         from chalicelib.jobs import registry
 
-        while not stop_event.wait(interval):
-            for name, job in registry().items():
-                try:
-                    outcome = job()
-                except Exception as error:  # a failing job must not stop the local server
-                    detail(f"  job {name} failed: {error!r}")
-                    continue
-                if any(outcome.values()):
-                    detail(f"  job {name}: {outcome}")
+        next_jobs = time.monotonic() + job_every
+        while not stop_event.wait(poll_every):
+            for poller in pollers:
+                _call(getattr(poller, "__name__", "poller"), poller)
+            if time.monotonic() >= next_jobs:
+                next_jobs = time.monotonic() + job_every
+                for name, job in registry().items():
+                    _call(f"job {name}", job)
 
     thread = threading.Thread(target=loop, name="local-scheduler", daemon=True)
     thread.start()
-    step(f"local scheduler: {len(_job_names())} jobs every {interval:g}s "
-         "(SHELF_LOCAL_JOB_SECONDS)")
+    step(f"local scheduler: {len(_job_names())} jobs every {job_every:g}s "
+         f"(SHELF_LOCAL_JOB_SECONDS), {len(pollers)} pollers every {poll_every:g}s")
     return thread
+
+
+def _call(name: str, work: Callable[[], object]) -> None:
+    try:
+        outcome = work()
+    except Exception as error:  # a failing job must not stop the local server
+        detail(f"  {name} failed: {error!r}")
+        return
+    if _did_something(outcome):
+        detail(f"  {name}: {outcome}")
+
+
+def _did_something(outcome: dict | int) -> bool:
+    """A poller did work when it returns a positive count; a job, when its summary holds True
+    or a positive count."""
+    if isinstance(outcome, int):
+        return outcome > 0
+    if outcome.get("started") is False:
+        return False
+    return any(value is True or (type(value) is int and value > 0)
+               for key, value in outcome.items() if key != "day")
 
 
 def _job_names() -> list[str]:
@@ -122,7 +147,7 @@ def _run(started: float) -> int:
         except SettingsError as error:
             step(f"settings: {error}")
             return 2
-        start_local_scheduler(scheduler_stop)
+        start_local_scheduler(scheduler_stop, _pollers())
         return _serve(port, started)
     finally:
         scheduler_stop.set()
@@ -157,6 +182,7 @@ def _start_dynamodb(moto_port: int):
     server, endpoint = moto_server.start(HOST, moto_port)
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = endpoint
     step(f"DynamoDB: moto server on {endpoint} (in memory; data is gone on exit)")
     return server
 
@@ -167,11 +193,14 @@ def _prepare_database(port: int) -> None:
     from local.demo_data import build_demo_catalog
     from local.seed import seed_if_empty
 
-    step("tables")
+    step("tables and queue")
     create_missing_tables(progress=detail)
+    ensure_local_queue()
     step("demo data")
     catalog = build_demo_catalog()
-    seed_if_empty(progress=detail, catalog=catalog)
+    if seed_if_empty(progress=detail, catalog=catalog):
+        step("scores: the daily score job, once, over the demo history")
+        run_score_job(progress=detail)
     base = f"http://{HOST}:{port}"
     step("try it (once chalice local below says it is serving)")
     for shop in catalog.shops[:3]:
@@ -179,6 +208,46 @@ def _prepare_database(port: int) -> None:
     product = catalog.listed_products()[0]
     detail(f"  product page: {base}/products/{product.product_id}")
     detail("  merchant token for the first shop: make token ROLE=merchant SUB=m1")
+
+
+def ensure_local_queue() -> None:
+    """The score job's queue on the local endpoint, its URL exported for chalice local too."""
+    from chalicelib.queues import SCORES_QUEUE, ensure_queue
+    from chalicelib.settings import get_settings
+
+    url = ensure_queue(SCORES_QUEUE, get_settings().table_prefix)
+    detail(f"  queue {url}")
+
+
+def run_score_job(progress: Callable[[str], object], force: bool = False) -> dict:
+    """Start the score run for the last complete day and work its queue until it is done."""
+    from chalicelib.jobs.scores import start_run
+    from chalicelib.store import job_runs
+    from local.pumps import drain_score_queue
+
+    started_at = time.monotonic()
+    run = start_run(force=force)
+    if not run["started"]:
+        progress(f"  {run['run_id']}: ran already today (force to rerun)")
+        return run
+    chunks = drain_score_queue(progress=progress)
+    summary = job_runs.get(run["run_id"])
+    progress(f"  {run['run_id']}: {summary['status']}, {chunks} chunks, "
+             f"{summary['entities_done']} entities in {time.monotonic() - started_at:.1f}s")
+    return summary
+
+
+def _pollers() -> tuple[Callable[[], int], ...]:
+    from local.pumps import EventsStreamPump, drain_score_queue
+
+    def count_events() -> int:
+        return stream.pump()
+
+    def score_chunks() -> int:
+        return drain_score_queue()
+
+    stream = EventsStreamPump()
+    return count_events, score_chunks
 
 
 def _serve(port: int, started: float) -> int:

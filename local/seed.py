@@ -14,10 +14,15 @@ import gc
 import time
 from collections.abc import Callable
 
+from chalicelib.domain.clock import DAY_MS, now_ms
+from chalicelib.store import aggregates as aggregate_store
+from chalicelib.store import campaigns as campaign_store
 from chalicelib.store import catalog as catalog_store
+from chalicelib.store import creators as creator_store
 from chalicelib.store.base import connection
 from chalicelib.store.shops import ShopModel
-from local.demo_data import DemoCatalog, build_demo_catalog
+from local.demo_data import BASE_MS, DemoCatalog, build_demo_catalog
+from local.demo_history import CREATORS, build_demo_history
 
 PROGRESS_EVERY = 50
 
@@ -79,3 +84,33 @@ def _load(catalog: DemoCatalog, progress: Callable[[str], object]) -> None:
             progress(f"  demo data: {loaded}/{total} products")
     for bundle in catalog.bundles:
         catalog_store.save_bundle(bundle, catalog.bundle_summary(bundle), shops[bundle.shop_id])
+    _load_scores_world(catalog, progress)
+
+
+def _load_scores_world(catalog: DemoCatalog, progress: Callable[[str], object]) -> None:
+    """Creators, two campaigns, and 90 days of history up to yesterday (the day the score job
+    scores as of), as daily counters."""
+    from chalicelib.jobs.scores import last_complete_day
+
+    for creator_id, name, bio in CREATORS:
+        creator_store.create(creator_store.Creator(creator_id, name, bio, None, BASE_MS))
+    for campaign in demo_campaigns():
+        campaign_store.create(campaign)
+    history = build_demo_history(catalog, last_complete_day())
+    written = aggregate_store.load_history(
+        ((entity, day, counters) for (entity, day), counters in history.counters.items()),
+        history.entities.values())
+    progress(f"  demo data: {len(CREATORS)} creators, 2 campaigns, 90 days of history "
+             f"({history.events} events as {written} counter and entity items)")
+
+
+def demo_campaigns() -> list[campaign_store.Campaign]:
+    """A regular campaign (shops ≥ 4.0) and a major promotion (≥ 4.5), open for 60 days."""
+    starts = now_ms() - DAY_MS
+    ends = starts + 61 * DAY_MS
+    return [
+        campaign_store.Campaign("cp-demo-regular", "年终好物节", "regular", 4.0, None, 4.5,
+                                starts, ends, BASE_MS),
+        campaign_store.Campaign("cp-demo-major", "双12 大促", "major", 4.5, 4.6, 4.5,
+                                starts, ends, BASE_MS),
+    ]

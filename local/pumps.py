@@ -1,0 +1,90 @@
+"""What Lambda's pollers do in AWS, done locally: feed the events stream and the score queue to
+the same handlers app.py wires (`chalice local` serves HTTP only)."""
+
+from __future__ import annotations
+
+import json
+
+
+class EventsStreamPump:
+    """Reads the events table's DynamoDB stream shard by shard, from where it left off."""
+
+    def __init__(self):
+        import boto3
+
+        from chalicelib.settings import get_settings
+        from chalicelib.store.events import EventModel
+
+        region = get_settings().region
+        self._table = EventModel.Meta.table_name
+        self._ddb = boto3.client("dynamodb", region_name=region)
+        self._streams = boto3.client("dynamodbstreams", region_name=region)
+        self._iterators: dict[str, str | None] = {}
+
+    def pump(self) -> int:
+        """Hand every new record to the stream handler; returns how many were handled."""
+        from chalicelib.jobs.events import handle_stream_batch
+
+        handled = 0
+        for records in self._new_records():
+            response = handle_stream_batch({"Records": records})
+            failures = response.get("batchItemFailures", [])
+            if failures:
+                raise RuntimeError(f"{len(failures)} stream records failed: {failures[:3]}")
+            handled += len(records)
+        return handled
+
+    def _new_records(self):
+        arn = self._ddb.describe_table(TableName=self._table)["Table"].get("LatestStreamArn")
+        if not arn:
+            return
+        shards = self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            iterator = self._iterators.get(shard_id) or self._streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON",
+            )["ShardIterator"]
+            while iterator:
+                response = self._streams.get_records(ShardIterator=iterator, Limit=100)
+                iterator = response.get("NextShardIterator")
+                self._iterators[shard_id] = iterator
+                if not response["Records"]:
+                    break
+                yield [_as_lambda_record(record, arn) for record in response["Records"]]
+
+
+def _as_lambda_record(record: dict, arn: str) -> dict:
+    """GetRecords' shape → the shape Lambda hands a function (JSON-safe, with the source ARN)."""
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if created is not None and not isinstance(created, (int, float)):
+        dynamodb["ApproximateCreationDateTime"] = created.timestamp()
+    return {**record, "dynamodb": dynamodb, "eventSourceARN": arn}
+
+
+def drain_score_queue(progress=None, max_rounds: int = 10_000) -> int:
+    """Process score-job chunks until the queue is empty; returns how many chunks."""
+    from chalicelib.jobs.scores import handle_queue_batch
+    from chalicelib.queues import SCORES_QUEUE, delete, receive
+
+    done = 0
+    for _ in range(max_rounds):
+        messages = receive(SCORES_QUEUE)
+        if not messages:
+            return done
+        event = {"Records": [
+            {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"],
+             "body": m["Body"], "attributes": {}, "messageAttributes": {},
+             "eventSource": "aws:sqs", "md5OfBody": m.get("MD5OfBody", "")}
+            for m in messages]}
+        failed = {f["itemIdentifier"] for f in handle_queue_batch(event)["batchItemFailures"]}
+        for message in messages:
+            if message["MessageId"] not in failed:
+                delete(SCORES_QUEUE, message["ReceiptHandle"])
+        done += len(messages) - len(failed)
+        if progress:
+            body = json.loads(messages[-1]["Body"])
+            progress(f"  score chunks done: {done} (phase {body['phase']}, {body['kind']})")
+        if failed:
+            raise RuntimeError(f"{len(failed)} score chunks failed")
+    return done
