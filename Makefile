@@ -25,6 +25,9 @@ install: $(STAMP)
 run: install  ## moto DynamoDB + tables + demo data + chalice local on 127.0.0.1:8000
 	@$(PY) -m local.run
 
+jobs: install  ## each scheduled job once, now: against a running `make run`, else its own moto
+	@$(PY) -m local.jobs
+
 test: install  ## lint, then the whole suite
 	@echo "==> ruff"
 	@$(VENV)/bin/ruff check .

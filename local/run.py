@@ -20,6 +20,7 @@ exits by itself, moto is stopped and its exit code is returned.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -35,6 +36,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 CHILD_STOP_SECONDS = 10
+# where a running `make run` leaves its moto endpoint for `make jobs` (removed on exit)
+RUN_STATE = REPO_ROOT / "build" / "local-run.json"
 
 ENV_DEFAULTS = {
     "SHELF_STAGE": "local",
@@ -153,6 +156,7 @@ def _run(started: float) -> int:
         scheduler_stop.set()
         if moto is not None:
             moto.stop()
+            RUN_STATE.unlink(missing_ok=True)
             step("moto DynamoDB stopped")
 
 
@@ -183,6 +187,8 @@ def _start_dynamodb(moto_port: int):
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
     os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = endpoint
+    RUN_STATE.parent.mkdir(exist_ok=True)
+    RUN_STATE.write_text(json.dumps({"dynamodb": endpoint, "pid": os.getpid()}))
     step(f"DynamoDB: moto server on {endpoint} (in memory; data is gone on exit)")
     return server
 

@@ -30,3 +30,28 @@ def test_scheduler_runs_every_registered_job_until_stopped(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "job probe: {'done': 1}" in out
     assert "job broken failed" in out  # a failing job is reported, the loop goes on
+
+
+def test_pollers_run_between_jobs_and_report_their_counts(monkeypatch, capsys):
+    calls = {"stream": 0}
+    polled = threading.Event()
+
+    def count_events():
+        calls["stream"] += 1
+        if calls["stream"] >= 3:
+            polled.set()
+        return 2 if calls["stream"] == 1 else 0  # only the first poll finds work
+
+    monkeypatch.setattr(chalicelib.jobs, "registry", lambda: {})
+    monkeypatch.setenv("SHELF_LOCAL_JOB_SECONDS", "60")
+    monkeypatch.setenv("SHELF_LOCAL_POLL_SECONDS", "0.01")
+    stop = threading.Event()
+    thread = start_local_scheduler(stop, (count_events,))
+    try:
+        assert polled.wait(5)
+    finally:
+        stop.set()
+        thread.join(5)
+    out = capsys.readouterr().out
+    assert out.count("count_events: 2") == 1  # a poll that found nothing prints nothing
+    assert "1 pollers every 0.01s" in out
