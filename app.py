@@ -71,7 +71,7 @@ def complete_delivered_orders(event):
     return order_jobs.complete_delivered_orders()
 
 
-@app.schedule(Cron(30, 18, "*", "*", "?", "*"))  # 02:30 in China (UTC+8), after the day closes
+@app.schedule(Cron(30, 18, "*", "*", "?", "*"))  # 02:30 in China; scores the last full UTC day
 def recalculate_scores(event):
     return score_jobs.start_run()
 

@@ -696,3 +696,34 @@ def improvement_to_reach(result: ScoreResult, target_total: float,
         if best is None or option.effort < best.effort:
             best = option
     return best
+
+
+def plan_to_reach(result: ScoreResult, target_total: float,
+                  config: ScoreConfig = DEFAULT_SCORE_CONFIG) -> list[Improvement]:
+    """The fewest metric changes that lift the total to ``target_total``: the cheapest single
+    change when one is enough (improvement_to_reach), else the metrics that cost the most points
+    taken to their best, most first, and the last one only as far as needed. Empty when the score
+    is null, already there, or even every metric at its best would not do."""
+    single = improvement_to_reach(result, target_total, config)
+    if single is not None:
+        return [single]
+    if result.total is None or result.own_total is None:
+        return []
+    weights = _contributions(result)
+    needed = target_total - (sum(w * result.metrics[n].points for n, w in weights.items())
+                             + result.shop_weight * (result.shop_score or 0.0))
+    if needed <= 0:
+        return []
+    gains = sorted(((w * (config.points_best - result.metrics[n].points), n)
+                    for n, w in weights.items() if w > 0), key=lambda item: (-item[0], item[1]))
+    plan = []
+    for gain, name in gains:
+        if gain <= _EPS:
+            break
+        if gain >= needed - _EPS:
+            target = result.metrics[name].points + needed / weights[name]
+            plan.append(_improve(result, name, min(target, config.points_best), config))
+            return plan
+        plan.append(_improve(result, name, config.points_best, config))
+        needed -= gain
+    return []

@@ -14,7 +14,7 @@ from chalicelib.domain.scores import (
     ScoreResult,
     biggest_losses,
     format_score,
-    improvement_to_reach,
+    plan_to_reach,
 )
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.services import catalog as catalog_service
@@ -78,13 +78,13 @@ def _score_view(entity: str, detailed: bool) -> dict:
 
 
 def _next_step(result: ScoreResult) -> dict | None:
-    """The next gate above the score, and the single metric change that would reach it."""
+    """The next gate above the score, and the fewest metric changes that would reach it (one
+    when one is enough)."""
     threshold = gates.next_threshold(result.total, CONFIG)
     if threshold is None or result.total is None:
         return None
-    improvement = improvement_to_reach(result, threshold.value, CONFIG)
-    return {**threshold.to_dict(),
-            "improvement": None if improvement is None else improvement.to_dict()}
+    plan = plan_to_reach(result, threshold.value, CONFIG)
+    return {**threshold.to_dict(), "plan": [step.to_dict() for step in plan]}
 
 
 def shop_eligibility(shop_id: str) -> dict:

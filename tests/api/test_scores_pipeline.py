@@ -28,7 +28,7 @@ from chalicelib.store.scores import ScoreModel
 from chalicelib.store.shops import ShopModel
 from local.pumps import drain_score_queue
 from tests.api.test_reviews import delivered_order, make_shelf
-from tests.support import bearer
+from tests.support import bearer, dynamodb_calls
 
 TODAY = day_of(now_ms())
 
@@ -72,6 +72,19 @@ def test_a_replayed_stream_batch_counts_each_event_once(api):
     assert counters("creator#c1", day)["orders"] == 1  # the order came from creator c1's video
     assert ProductModel.get(shelf["ac"]).product_id  # untouched catalog
     assert order_id
+
+    # one event's cost: the product (its category), the 5 entities marked active, one
+    # transaction of the mark and the 5 counter ADDs; a replay stops at the transaction
+    record = stream_record(delivered, 0)
+    delivered.delete()
+    fresh = EventModel(**{**delivered.attribute_values, "event_id": "e-fresh"})
+    with dynamodb_calls() as calls:
+        event_jobs.handle_stream_batch({"Records": [stream_record(fresh, 1)]})
+    assert calls == {"BatchGetItem": 1, "UpdateItem": 5, "TransactWriteItems": 1}
+    with dynamodb_calls() as calls:
+        event_jobs.handle_stream_batch({"Records": [record]})
+    assert calls == {"BatchGetItem": 1, "UpdateItem": 5, "TransactWriteItems": 1}
+    assert counters(shop_key(shelf["shop"]["shop_id"]), day)["orders"] == 2  # fresh only
 
 
 def test_a_bad_record_is_reported_alone_as_a_partial_failure(api):
@@ -266,21 +279,51 @@ def test_shop_scores_public_and_owner_views_and_eligibility(api, queue):
     assert empty["store_experience"]["display"] == "暂无分"
     good_shop_history(shop_id, shelf["ac"])
     run_job()
-    _, public = api.call("get", f"/shops/{shop_id}/scores")
+    with dynamodb_calls() as public_calls:
+        _, public = api.call("get", f"/shops/{shop_id}/scores")
+    assert public_calls == {"GetItem": 2}  # the shop, its current score
     view = public["store_experience"]
     assert set(view["dimensions"]) == {"product", "logistics", "service"}
     assert "metrics" not in view and "history" not in view
-    _, owner = api.call("get", f"/shops/{shop_id}/scores", None, bearer())
+    with dynamodb_calls() as owner_calls:
+        _, owner = api.call("get", f"/shops/{shop_id}/scores", None, bearer())
+    assert owner_calls == {"GetItem": 2, "Query": 1}  # and the daily snapshots
     detailed = owner["store_experience"]
     assert "bad_review_rate" in detailed["metrics"]
     assert detailed["history"][0]["total"] == view["total"]
     assert isinstance(detailed["biggest_losses"], list)
+    assert (view["total"], detailed["next_threshold"], detailed["biggest_losses"]) == (
+        5.0, None, [])  # a perfect record: nothing left to win
     _, other = api.call("get", f"/shops/{shop_id}/scores", None, bearer("merchant", "m2"))
     assert "metrics" not in other["store_experience"]
-    status, eligibility = api.call("get", f"/shops/{shop_id}/eligibility")
-    assert status == 200
+    with dynamodb_calls() as eligibility_calls:
+        status, eligibility = api.call("get", f"/shops/{shop_id}/eligibility")
+    assert (status, eligibility_calls) == (200, {"GetItem": 1})  # the score is on the shop
     assert eligibility["campaigns"]["regular"]["eligible"] is True
     assert eligibility["traffic_multiplier"] > 0.9
+
+
+def test_the_owner_sees_which_metric_to_improve_and_by_how_much(api, queue):
+    shelf = make_shelf(api)
+    shop_id = shelf["shop"]["shop_id"]
+    entities = [EntityInfo(shop_key(shop_id), "shop"), EntityInfo(PLATFORM, "platform")]
+    for age in range(10, 40):  # half the orders reach the carrier later than 48 h
+        seed(entities, TODAY - age, orders=2, on_time=2, collection_known=2, collected_48h=1,
+             reviews=2, positive_reviews=2, sessions=3, replied_3min=3)
+    run_job()
+    _, owner = api.call("get", f"/shops/{shop_id}/scores", None, bearer())
+    view = owner["store_experience"]
+    # collected within 48 h: 50 % (under the 60 % worst anchor) → 1 point, logistics 3.0,
+    # total 0.4·5 + 0.3·3 + 0.3·5 = 4.4; its loss 0.3·0.5·(5 − 1) = 0.6
+    assert view["total"] == 4.4
+    assert view["metrics"]["collect_48h_rate"]["points"] == 1.0
+    [loss] = view["biggest_losses"]
+    assert (loss["metric"], loss["loss"]) == ("collect_48h_rate", pytest.approx(0.6))
+    # to reach 4.5 (+0.1): 1 + 0.1/0.15 = 1.6667 points → 0.60 + (0.6667/3.5)·0.32 = 0.66095
+    nxt = view["next_threshold"]
+    assert (nxt["value"], [step["metric"] for step in nxt["plan"]]) == (
+        4.5, ["collect_48h_rate"])
+    assert nxt["plan"][0]["target_rate"] == pytest.approx(0.6 + (2 / 3) / 3.5 * 0.32)
 
 
 def campaign_body(kind: str, starts_in_days: int, ends_in_days: int, **thresholds) -> dict:
@@ -307,7 +350,9 @@ def test_campaign_enrollment_refuses_a_shop_under_the_threshold_with_the_reason(
     assert status == 409
     assert "4.2" in refused["error"]["message"] and "4.5" in refused["error"]["message"]
     ShopModel(shop_id).update(actions=[ShopModel.score.set(4.7)])
-    status, enrolled = api.call("post", path, {"shop_id": shop_id}, bearer())
+    with dynamodb_calls() as calls:
+        status, enrolled = api.call("post", path, {"shop_id": shop_id}, bearer())
+    assert calls == {"GetItem": 2, "PutItem": 1}  # campaign, shop; the enrollment
     assert (status, enrolled["entity"]) == (201, shop_key(shop_id))
     assert api.call("post", path, {"shop_id": shop_id}, bearer())[0] == 409
     assert api.call("post", path, {"shop_id": shop_id}, bearer("merchant", "m2"))[0] == 403

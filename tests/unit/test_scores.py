@@ -31,6 +31,7 @@ from chalicelib.domain.scores import (
     delivered_on_time,
     format_score,
     improvement_to_reach,
+    plan_to_reach,
     replied_in_time,
     score_creator,
     score_product,
@@ -518,6 +519,24 @@ def test_improvement_to_reach():
     null = score_shop(DailyCounters(orders=3), None)
     assert improvement_to_reach(null, 4.0, CFG) is None
     assert biggest_losses(null, CFG) == []
+
+
+def test_plan_to_reach_takes_the_costliest_metrics_first_when_one_is_not_enough():
+    result = score_shop(example_shop(), platform_prior())
+    # 4.8 needs +0.09275 (no single metric). Losses: quality 0.4·0.5·(5 − 4.6) = 0.08 first:
+    # to its best (0.1 %), +0.08; then complaint (loss 0.06375) for the remaining 0.01275:
+    # 4.15 + 0.01275/0.075 = 4.32 points → 0.008 + (4.5 − 4.32)/3.5·0.042 = 0.01016
+    quality, complaint = plan_to_reach(result, 4.8, CFG)
+    assert (quality.metric, quality.target_points) == ("quality_return_rate", 5.0)
+    assert quality.target_rate == pytest.approx(0.001)
+    assert complaint.metric == "complaint_rate"
+    assert complaint.target_points == pytest.approx(4.32)
+    assert complaint.target_rate == pytest.approx(0.01016)
+    # one metric is enough for 4.75: the plan is that single cheapest change
+    assert plan_to_reach(result, 4.75, CFG) == [improvement_to_reach(result, 4.75, CFG)]
+    assert plan_to_reach(result, 4.7, CFG) == []  # already there
+    assert plan_to_reach(result, 5.01, CFG) == []  # not even with every metric at its best
+    assert plan_to_reach(score_shop(DailyCounters(orders=3), None), 4.0, CFG) == []
 
 
 def test_improvement_of_a_pulled_product_counts_the_shop_share():
