@@ -52,6 +52,10 @@ EVENT_SOURCES: tuple[tuple[str, str, dict], ...] = (
         "FunctionResponseTypes": ["ReportBatchItemFailures"],
         "BisectBatchOnFunctionError": True,
         "MaximumRetryAttempts": 10,
+        # what still fails after the retries is described here (shard, sequence numbers), not
+        # lost: replaying it is safe, since a counted event counts once
+        "DestinationConfig": {"OnFailure": {
+            "Destination": {"Fn::GetAtt": ["EventsStreamDeadLetterQueue", "Arn"]}}},
     }),
     ("ScoreChunks", "ScoreChunksSqsEventSource", {
         "Queue": {"Fn::GetAtt": ["ScoresQueue", "Arn"]},
@@ -282,6 +286,12 @@ def build_template(progress=print) -> dict:
             "Value": {"Ref": queue_id},
         }
         progress(f"  queue {base_name} -> {queue_id}")
+
+    # the stream consumer's failure destination (EVENT_SOURCES)
+    stream_failures_id = logical_id("events-stream", "DeadLetterQueue")
+    add(stream_failures_id, dead_letter_queue_resource("events-stream"),
+        "failure destination of the events stream consumer")
+    queue_ids.append(stream_failures_id)
 
     resources[ROLE] = {
         "Type": "AWS::IAM::Role",
