@@ -7,9 +7,7 @@ import uuid
 
 from chalice import Chalice, Cron, Rate
 
-from chalicelib.jobs import events as event_jobs
 from chalicelib.jobs import orders as order_jobs
-from chalicelib.jobs import scores as score_jobs
 from chalicelib.observability import logger, metrics
 from chalicelib.queues import SCORES_QUEUE
 from chalicelib.routes._http import normalize_error_response
@@ -73,6 +71,8 @@ def complete_delivered_orders(event):
 
 @app.schedule(Cron(30, 18, "*", "*", "?", "*"))  # 02:30 in China; scores the last full UTC day
 def recalculate_scores(event):
+    from chalicelib.jobs import scores as score_jobs  # the score code loads with its jobs only
+
     return score_jobs.start_run()
 
 
@@ -80,9 +80,13 @@ def recalculate_scores(event):
 
 @app.on_dynamodb_record(stream_arn=EVENTS_STREAM_ARN, batch_size=100)
 def count_events(event):
+    from chalicelib.jobs import events as event_jobs
+
     return event_jobs.handle_stream_batch(event.to_dict(), app.lambda_context)
 
 
 @app.on_sqs_message(queue_arn=SCORES_QUEUE_ARN, batch_size=5)
 def score_chunks(event):
+    from chalicelib.jobs import scores as score_jobs
+
     return score_jobs.handle_queue_batch(event.to_dict(), app.lambda_context)

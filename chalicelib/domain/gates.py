@@ -16,7 +16,8 @@ from typing import Any
 
 from chalicelib.domain import ranking
 from chalicelib.domain.ranking import DEFAULT_RANKING, RankingConfig
-from chalicelib.domain.scores import DEFAULT_SCORE_CONFIG, ScoreConfig, format_score
+from chalicelib.domain.score_display import format_score
+from chalicelib.domain.scores import DEFAULT_SCORE_CONFIG, ScoreConfig
 
 SHOP, CREATOR, PRODUCT = "shop", "creator", "product"
 REGULAR, MAJOR = "regular", "major"

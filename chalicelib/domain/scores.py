@@ -22,10 +22,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from chalicelib.domain.ranking import bayesian_rate
+from chalicelib.domain.score_display import format_score
 
 # --- daily counters ------------------------------------------------------------------------------
 
@@ -78,7 +78,6 @@ ORDER_FIELDS = frozenset(f.name for f in fields(DailyCounters)) - SESSION_FIELDS
 SHOP, CREATOR, PRODUCT = "shop", "creator", "product"
 KINDS = (SHOP, CREATOR, PRODUCT)
 RATE, MEAN, WILSON = "rate", "mean", "wilson"
-NULL_DISPLAY = "暂无分"
 MS_PER_HOUR = 3_600_000
 
 
@@ -375,15 +374,6 @@ def band_rate(points: float, band: Band, config: ScoreConfig = DEFAULT_SCORE_CON
     if points > low:
         return band.median + (mid - points) / (mid - low) * (band.worst - band.median)
     return band.worst
-
-
-def format_score(total: float | None) -> str:
-    """One decimal, rounded DOWN: a shop never sees more than it earned (4.99 → "4.9"), so a
-    shown 4.5 always passes a 4.5 gate. None → "暂无分"."""
-    if total is None:
-        return NULL_DISPLAY
-    # via the shortest decimal repr, so 4.3 (stored as 4.29999…) stays 4.3
-    return str(Decimal(repr(float(total))).quantize(Decimal("0.1"), rounding=ROUND_FLOOR))
 
 
 # --- results -------------------------------------------------------------------------------------

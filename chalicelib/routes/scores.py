@@ -7,9 +7,21 @@ from chalice import Blueprint
 from chalicelib import schemas
 from chalicelib.auth import optional_principal, principal_from_headers
 from chalicelib.routes._http import json_response, parse_body, route
-from chalicelib.services import scores
 
 scores_api = Blueprint(__name__)
+
+
+class _LazyService:
+    """The scores service (and the score formulas under it) loads with the first score request,
+    not with every Lambda cold start: the API handler serves far more catalog and order calls."""
+
+    def __getattr__(self, name):
+        from chalicelib.services import scores as service
+
+        return getattr(service, name)
+
+
+scores = _LazyService()
 
 
 def _principal():

@@ -12,7 +12,7 @@ from chalicelib.domain.catalog import (
     stock_state,
 )
 from chalicelib.domain.clock import to_iso
-from chalicelib.domain.scores import format_score
+from chalicelib.domain.score_display import format_score
 from chalicelib.domain.shelf import ShelfCard
 
 

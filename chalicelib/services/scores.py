@@ -9,11 +9,11 @@ from chalicelib.auth import Principal, Role, require_owner, require_role
 from chalicelib.domain import gates, ids
 from chalicelib.domain.aggregation import creator_key, product_key, shop_key
 from chalicelib.domain.clock import day_to_iso, from_datetime, iso_to_day, now_ms, to_iso
+from chalicelib.domain.score_display import format_score
 from chalicelib.domain.scores import (
     DEFAULT_SCORE_CONFIG,
     ScoreResult,
     biggest_losses,
-    format_score,
     plan_to_reach,
 )
 from chalicelib.errors import Conflict, NotFound

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import pytest
 
+from chalicelib.domain.score_display import format_score
 from chalicelib.domain.scores import (
     DEFAULT_SCORE_CONFIG,
     Band,
@@ -29,7 +30,6 @@ from chalicelib.domain.scores import (
     collected_in_time,
     creator_window_totals,
     delivered_on_time,
-    format_score,
     improvement_to_reach,
     plan_to_reach,
     replied_in_time,
