@@ -16,7 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import cold_start, env, round_trips
+from bench import cold_start, env, round_trips, score_job
 from bench.table import render
 
 
@@ -137,6 +137,10 @@ def _summary(results: dict) -> str:
         target = (f"import time app/bare ≤ {cold['target_ratio']} "
                   f"(median {cold['ratio']['import_median']:.2f})")
         (met if cold["met"] else missed).append(target)
+    if results.get("score_job"):
+        score_met, score_missed = score_job.summary_targets(results["score_job"])
+        met += score_met
+        missed += score_missed
     errors = [f"{name} not measured" for name in results.get("errors", {})]
     return (f"SUMMARY: targets met: {'; '.join(met) or 'none'}. "
             f"missed: {'; '.join(missed) or 'none'}."
@@ -165,10 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"==> shelf bench {results['date']}: Python {results['machine']['python']}, "
           f"{results['machine']['cores']} cores, {results['machine']['platform']}", flush=True)
     steps = (
-        ("round_trips", "[1/3] round trips on moto", lambda: round_trips.run(progress)),
-        ("cold_start", f"[2/3] cold start, {args.repeat} runs per variant",
+        ("round_trips", "[1/4] round trips on moto", lambda: round_trips.run(progress)),
+        ("cold_start", f"[2/4] cold start, {args.repeat} runs per variant",
          lambda: cold_start.measure(args.repeat, progress)),
-        ("import_breakdown", "[3/3] import breakdown", lambda: cold_start.breakdown(progress)),
+        ("import_breakdown", "[3/4] import breakdown", lambda: cold_start.breakdown(progress)),
+        ("score_job", "[4/4] score job cost: domain in-process, DynamoDB on moto",
+         lambda: score_job.run(progress)),
     )
     for key, title, step in steps:
         print(f"{title}", flush=True)
@@ -185,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         _cold_start_table(results["cold_start"], args.repeat)
     if "import_breakdown" in results:
         _breakdown_tables(results["import_breakdown"])
+    if "score_job" in results:
+        score_job.print_tables(results["score_job"])
     summary = _summary(results)
     results["summary"] = summary
     print(f"\n{summary}")
