@@ -33,6 +33,8 @@ from local.run import (
 def main() -> int:
     for name, value in ENV_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    # the progress lines are the output here; the service's JSON log lines only for warnings
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     server = _connect()
     try:
         _run_jobs()

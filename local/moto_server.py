@@ -16,6 +16,7 @@ DynamoDB never does, so the score job's thousands of Queries took half a minute 
 from __future__ import annotations
 
 import argparse
+import logging
 import threading
 
 from moto.server import DomainDispatcherApplication, ThreadedMotoServer, create_backend_app
@@ -92,6 +93,7 @@ class SerializedMotoServer(ThreadedMotoServer):
 def start(host: str = "127.0.0.1", port: int = 0) -> tuple[SerializedMotoServer, str]:
     stop_instance_tracking()
     narrow_table_queries()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = SerializedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()

@@ -21,7 +21,6 @@ exits by itself, moto is stopped and its exit code is returned.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import socket
@@ -182,7 +181,6 @@ def _start_dynamodb(moto_port: int):
         return None
     from local import moto_server
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per moto request
     server, endpoint = moto_server.start(HOST, moto_port)
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
