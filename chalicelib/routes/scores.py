@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from chalicelib import schemas
 from chalicelib.auth import optional_principal, principal_from_headers
-from chalicelib.routes._http import json_response, parse_body, route
+from chalicelib.routes._http import json_response, limit_param, parse_body, query_params, route
 
 scores_api = Blueprint(__name__)
 
@@ -68,6 +68,15 @@ def create_campaign():
     principal = _principal()
     campaign = scores.create_campaign(principal, _body(schemas.scores.CampaignCreate))
     return json_response(scores.campaign_view(campaign), 201)
+
+
+@route(scores_api, "/campaigns")
+def open_campaigns():
+    params = query_params(scores_api.current_request)
+    items, next_cursor = scores.open_campaigns(params.get("shop_id"),
+                                               limit_param(params.get("limit")),
+                                               params.get("cursor"))
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @route(scores_api, "/campaigns/{campaign_id}")

@@ -17,6 +17,7 @@ from chalicelib.domain.scores import (
     plan_to_reach,
 )
 from chalicelib.errors import Conflict, NotFound
+from chalicelib.pagination import decode_cursor, encode_cursor
 from chalicelib.services import catalog as catalog_service
 from chalicelib.store import campaigns as campaign_store
 from chalicelib.store import creators as creator_store
@@ -151,6 +152,23 @@ def campaign_view(campaign) -> dict:
             "min_product_score": campaign.min_product_score,
             "min_creator_score": campaign.min_creator_score,
             "starts_at": to_iso(campaign.starts_at), "ends_at": to_iso(campaign.ends_at)}
+
+
+def open_campaigns(shop_id: str | None, limit: int, cursor: str | None):
+    """Campaigns not yet ended, ending soonest first: (views, next cursor). With `shop_id`, each
+    says whether that shop's score lets it enroll, and why."""
+    scope = "campaigns"
+    start_key = decode_cursor(scope, cursor)
+    shop = catalog_service.get_shop(shop_id) if shop_id else None
+    campaigns, next_key = campaign_store.list_open(now_ms(), limit, start_key)
+    views = []
+    for campaign in campaigns:
+        view = campaign_view(campaign)
+        if shop is not None:
+            view["shop_eligibility"] = gates.campaign_eligibility(
+                shop.score, campaign.kind, _campaign_config(campaign)).to_dict()
+        views.append(view)
+    return views, encode_cursor(scope, next_key)
 
 
 def get_campaign(campaign_id: str):

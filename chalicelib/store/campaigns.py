@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.store.base import table_meta
@@ -32,10 +33,25 @@ class Enrollment:
     enrolled_at: int
 
 
+LISTED = "campaign"  # the one partition of the by_end index: campaigns are few
+
+
+class ByEnd(GlobalSecondaryIndex):
+    """Campaigns by end time, to list the open ones (a handful at any time)."""
+
+    class Meta:
+        index_name = "by_end"
+        projection = AllProjection()
+
+    listed = UnicodeAttribute(hash_key=True)
+    ends_at = NumberAttribute(range_key=True)
+
+
 class CampaignModel(Model):
     Meta = table_meta("campaigns")
 
     campaign_id = UnicodeAttribute(hash_key=True)
+    listed = UnicodeAttribute(default=LISTED)
     name = UnicodeAttribute()
     kind = UnicodeAttribute()
     min_shop_score = NumberAttribute()
@@ -44,6 +60,8 @@ class CampaignModel(Model):
     starts_at = NumberAttribute()
     ends_at = NumberAttribute()
     created_at = NumberAttribute()
+
+    by_end = ByEnd()
 
 
 class EnrollmentModel(Model):
@@ -70,6 +88,23 @@ def get(campaign_id: str) -> Campaign | None:
         model = CampaignModel.get(campaign_id)
     except CampaignModel.DoesNotExist:
         return None
+    return _to_domain(model)
+
+
+def list_open(now: int, limit: int, start_key: dict | None):
+    """One page of the campaigns not yet ended, ending soonest first: (campaigns, next key)."""
+    results = CampaignModel.by_end.query(LISTED, CampaignModel.ends_at > now, limit=limit + 1,
+                                         page_size=limit + 1, last_evaluated_key=start_key)
+    models = list(results)
+    if len(models) <= limit:
+        return [_to_domain(m) for m in models], None
+    last = models[limit - 1]
+    next_key = {"campaign_id": {"S": last.campaign_id}, "listed": {"S": LISTED},
+                "ends_at": {"N": str(int(last.ends_at))}}
+    return [_to_domain(m) for m in models[:limit]], next_key
+
+
+def _to_domain(model: CampaignModel) -> Campaign:
     return Campaign(
         campaign_id=model.campaign_id, name=model.name, kind=model.kind,
         min_shop_score=float(model.min_shop_score),

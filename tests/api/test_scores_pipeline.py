@@ -358,6 +358,30 @@ def test_campaign_enrollment_refuses_a_shop_under_the_threshold_with_the_reason(
     assert api.call("post", path, {"shop_id": shop_id}, bearer("merchant", "m2"))[0] == 403
 
 
+def test_open_campaigns_ending_soonest_first_with_a_shops_eligibility(api, queue):
+    shop_id = make_shelf(api)["shop"]["shop_id"]
+    ShopModel(shop_id).update(actions=[ShopModel.score.set(4.2)])
+    ops = bearer("ops", "ops1")
+    created = {}
+    for kind, ends in (("major", 30), ("regular", 10), ("regular", 20), ("regular", -1)):
+        _, campaign = api.call("post", "/campaigns", campaign_body(kind, -5, ends), ops)
+        created[ends] = campaign["campaign_id"]
+    with dynamodb_calls() as calls:
+        status, page = api.call("get", f"/campaigns?limit=2&shop_id={shop_id}")
+    assert (status, calls) == (200, {"GetItem": 1, "Query": 1})  # the shop, the by_end index
+    assert [c["campaign_id"] for c in page["items"]] == [created[10], created[20]]
+    assert page["items"][0]["shop_eligibility"]["eligible"] is True  # 4.2 ≥ 4.0
+    _, rest = api.call("get", f"/campaigns?limit=2&shop_id={shop_id}&cursor={page['next_cursor']}")
+    [major] = rest["items"]  # the ended one is not listed
+    assert (major["campaign_id"], rest["next_cursor"]) == (created[30], None)
+    assert major["shop_eligibility"]["eligible"] is False
+    assert "4.5" in major["shop_eligibility"]["reason"]
+    _, anonymous = api.call("get", "/campaigns")
+    assert "shop_eligibility" not in anonymous["items"][0]
+    assert api.call("get", "/campaigns?shop_id=nope")[0] == 404
+    assert api.call("get", "/campaigns?cursor=forged")[0] == 400
+
+
 def test_an_ended_campaign_takes_no_enrollment(api, queue):
     shop_id = make_shelf(api)["shop"]["shop_id"]
     ShopModel(shop_id).update(actions=[ShopModel.score.set(4.9)])
