@@ -2,9 +2,10 @@
 
     python -m local.jobs
 
-Where: the DynamoDB of a running `make run` (it leaves its endpoint in build/local-run.json), so
-the service you are looking at shows the results; else AWS_ENDPOINT_URL_DYNAMODB when set; else
-an in-memory moto loaded with the demo data, gone when this exits.
+Where: the DynamoDB and SQS of a running `make run` (it leaves its endpoints in
+build/local-run.json), so the service you are looking at shows the results; else
+AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SQS when both are set; else an in-memory moto
+loaded with the demo data, gone when this exits.
 
 What, in order: the events stream into the daily counters (what Lambda's stream poller does),
 the two order jobs, and the score job for the last complete day, forced (a rerun of a day that
@@ -46,22 +47,23 @@ def main() -> int:
 
 
 def _connect():
-    """Point at make run's moto, the given endpoint, or a fresh moto with demo data."""
-    endpoint = _running_endpoint()
-    if endpoint:
-        step(f"DynamoDB: {endpoint} (the running `make run`)")
-        _use(endpoint)
+    """Point at make run's endpoints, the given ones, or a fresh moto with the demo data."""
+    running = _running_endpoints()
+    if running:
+        step(f"DynamoDB: {running['dynamodb']}, SQS: {running['sqs']} (the running `make run`)")
+        _use(running["dynamodb"], running["sqs"])
         ensure_local_queue()
         return None
-    if os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
-        step(f"DynamoDB: {os.environ['AWS_ENDPOINT_URL_DYNAMODB']} (AWS_ENDPOINT_URL_DYNAMODB)")
+    given = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    if given and os.environ.get("AWS_ENDPOINT_URL_SQS"):
+        step(f"DynamoDB: {given} (AWS_ENDPOINT_URL_DYNAMODB)")
         ensure_local_queue()
         return None
     from local import moto_server
 
     server, endpoint = moto_server.start()
     step(f"DynamoDB: no `make run` found; moto in memory on {endpoint}, with the demo data")
-    _use(endpoint)
+    _use(endpoint, endpoint)
     from chalicelib.store.tables import create_missing_tables
     from local.seed import seed_if_empty
 
@@ -71,19 +73,20 @@ def _connect():
     return server
 
 
-def _running_endpoint() -> str | None:
+def _running_endpoints() -> dict | None:
     try:
-        endpoint = json.loads(RUN_STATE.read_text())["dynamodb"]
-        urllib.request.urlopen(endpoint, timeout=1).close()  # moto answers GET / with 200
+        endpoints = json.loads(RUN_STATE.read_text())
+        for url in (endpoints["dynamodb"], endpoints["sqs"]):
+            urllib.request.urlopen(url, timeout=1).close()  # moto answers GET / with 200
     except (OSError, ValueError, KeyError):
         return None
-    return endpoint
+    return endpoints
 
 
-def _use(endpoint: str) -> None:
-    for variable in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS",
-                     "AWS_ENDPOINT_URL_DYNAMODB_STREAMS"):
-        os.environ[variable] = endpoint
+def _use(dynamodb: str, sqs: str) -> None:
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = dynamodb
+    os.environ["AWS_ENDPOINT_URL_SQS"] = sqs
 
 
 def _run_jobs() -> None:

@@ -6,11 +6,15 @@ Steps, one progress line each:
 1. Environment defaults, each only when the variable is unset (the caller's environment wins):
    SHELF_STAGE=local, AWS_DEFAULT_REGION=us-east-1, fake AWS credentials. SHELF_JWT_SECRET is
    left unset, so the settings' development secret signs tokens (`make token` uses the same).
-2. DynamoDB: AWS_ENDPOINT_URL_DYNAMODB when set (DynamoDB Local, a moto you run yourself, ...);
-   otherwise an in-memory moto server on 127.0.0.1 (port SHELF_MOTO_PORT, or a free one) whose
-   endpoint is exported to this process and to chalice local. Its data is gone on exit.
-3. Missing tables are created and the demo catalog is loaded when the shops table is empty.
-4. `chalice local --stage local` on 127.0.0.1:${SHELF_PORT:-8000}. The `local` stage in
+2. DynamoDB and SQS: AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SQS when set (DynamoDB
+   Local, a moto you run yourself, ...); for what is not set, an in-memory moto server on
+   127.0.0.1 (port SHELF_MOTO_PORT, or a free one) whose endpoint is exported to this process
+   and to chalice local. Its data is gone on exit.
+3. Missing tables and the score queue are created; the demo catalog, creators, campaigns and 90
+   days of history are loaded when the shops table is empty, and then the score job runs once.
+4. A local scheduler: the events stream and the score queue every 2 s, the scheduled jobs every
+   20 s (`chalice local` serves HTTP only).
+5. `chalice local --stage local` on 127.0.0.1:${SHELF_PORT:-8000}. The `local` stage in
    .chalice/config.json sets no environment variables on purpose, so what is set here reaches
    the app unchanged.
 
@@ -35,7 +39,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 CHILD_STOP_SECONDS = 10
-# where a running `make run` leaves its moto endpoint for `make jobs` (removed on exit)
+SERVICE_NAMES = {"DYNAMODB": "DynamoDB", "SQS": "SQS"}
+# where a running `make run` leaves its endpoints for `make jobs` (removed on exit)
 RUN_STATE = REPO_ROOT / "build" / "local-run.json"
 
 ENV_DEFAULTS = {
@@ -153,10 +158,10 @@ def _run(started: float) -> int:
         return _serve(port, started)
     finally:
         scheduler_stop.set()
+        RUN_STATE.unlink(missing_ok=True)
         if moto is not None:
             moto.stop()
-            RUN_STATE.unlink(missing_ok=True)
-            step("moto DynamoDB stopped")
+            step("moto stopped")
 
 
 def _apply_env_defaults() -> None:
@@ -174,20 +179,27 @@ def _apply_env_defaults() -> None:
 
 
 def _start_dynamodb(moto_port: int):
-    """Moto on a local port unless the caller points at a DynamoDB already; returns the server."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
-    if endpoint:
-        step(f"DynamoDB: {endpoint} (from AWS_ENDPOINT_URL_DYNAMODB; moto not started)")
-        return None
-    from local import moto_server
+    """Moto on a local port for whatever the caller does not point at already (DynamoDB with its
+    streams, SQS for the score job's queue); returns the server, or None when none was needed.
+    The endpoints are left in RUN_STATE for `make jobs`."""
+    given = {service: os.environ.get(f"AWS_ENDPOINT_URL_{service}")
+             for service in ("DYNAMODB", "SQS")}
+    server = None
+    if not all(given.values()):
+        from local import moto_server
 
-    server, endpoint = moto_server.start(HOST, moto_port)
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-    os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = endpoint
+        server, endpoint = moto_server.start(HOST, moto_port)
+        for service, url in given.items():
+            if not url:
+                os.environ[f"AWS_ENDPOINT_URL_{service}"] = endpoint
+    dynamodb = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+    os.environ.setdefault("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", dynamodb)  # DynamoDB Local too
     RUN_STATE.parent.mkdir(exist_ok=True)
-    RUN_STATE.write_text(json.dumps({"dynamodb": endpoint, "pid": os.getpid()}))
-    step(f"DynamoDB: moto server on {endpoint} (in memory; data is gone on exit)")
+    RUN_STATE.write_text(json.dumps({"dynamodb": dynamodb,
+                                     "sqs": os.environ["AWS_ENDPOINT_URL_SQS"]}))
+    for service, url in given.items():
+        source = f"from AWS_ENDPOINT_URL_{service}" if url else "moto, in memory: gone on exit"
+        step(f"{SERVICE_NAMES[service]}: {os.environ[f'AWS_ENDPOINT_URL_{service}']} ({source})")
     return server
 
 
