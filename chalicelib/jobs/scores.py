@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from chalicelib.domain.clock import now_ms
 from chalicelib.domain.scores import day_of
@@ -29,6 +30,7 @@ from chalicelib.store import job_runs
 from chalicelib.store.aggregates import ACTIVITY_SHARDS
 
 CHUNK = 100
+TIME_RESERVE_MS = 8_000  # stop taking entities with less left: the slowest one must still fit
 PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("scores", ("shop", "creator")),
     ("product_scores", ("product",)),
@@ -73,35 +75,48 @@ def handle_queue_batch(raw_event: dict, lambda_context=None) -> dict:
         process_partial_response,
     )
 
+    time_left = lambda_context.get_remaining_time_in_millis if lambda_context else None
     processor = BatchProcessor(event_type=EventType.SQS)
     return process_partial_response(
         event=raw_event, processor=processor, context=lambda_context,
-        record_handler=lambda record: process_chunk(json.loads(record.body)))
+        record_handler=lambda record: process_chunk(json.loads(record.body), time_left))
 
 
-def process_chunk(message: dict) -> int:
-    """Do one chunk; returns how many entities it handled (0 when it had been done)."""
+def process_chunk(message: dict, time_left: Callable[[], int] | None = None) -> int:
+    """Do one chunk; returns how many entities it handled (0 when it had been done).
+
+    With `time_left` (the invocation's remaining milliseconds), it stops before an entity once
+    less than TIME_RESERVE_MS is left and hands the rest of its page on, so no chunk outlives
+    its Lambda whatever an entity costs (a shop shelf of thousands of products)."""
     chunk_key = "chunk#" + hashlib.sha256(
         json.dumps(message, sort_keys=True).encode()).hexdigest()[:32]
     if aggregate_store.was_processed(chunk_key):
         return 0
     run_id, day, phase = message["run_id"], message["day"], message["phase"]
     since = day - scoring.CONFIG.window_days
-    entities, next_key = aggregate_store.active_entities(
+    page, next_key = aggregate_store.active_entities(
         message["kind"], message["shard"], since, CHUNK, message["cursor"])
     priors = scoring.priors_for(run_id, message["attempt"], day)
-    for entity in entities:
+    done = 0
+    for entity, _ in page:
+        if time_left is not None and time_left() < TIME_RESERVE_MS:
+            break
         if PHASES[phase][0] == "shelves":
             rebuild_shop_shelf(entity.key.removeprefix("shop#"))
         else:
             scoring.recalculate(entity, day, priors)
-    if next_key:
+        done += 1
+    if done < len(page):  # out of time: the rest of the page, from after the last one done
+        resume = page[done - 1][1] if done else message["cursor"]
+        # `handed_on` keeps this message's chunk mark apart from ours even when nothing was done
+        send(SCORES_QUEUE, [{**message, "cursor": resume, "handed_on": now_ms()}])
+    elif next_key:
         send(SCORES_QUEUE, [{**message, "cursor": next_key}])
     else:
         _shard_done(message, f"{message['kind']}#{message['shard']}")
     if aggregate_store.mark_processed(chunk_key, now_ms()):
-        job_runs.chunk_done(run_id, len(entities))
-    return len(entities)
+        job_runs.chunk_done(run_id, done)
+    return done
 
 
 def _shard_done(message: dict, shard: str) -> None:

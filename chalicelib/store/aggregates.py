@@ -146,12 +146,15 @@ def days_of(entity: str, first_day: int, last_day: int) -> list[tuple[int, dict[
 
 
 def active_entities(kind: str, shard: int, since_day: int, limit: int,
-                    start_key: dict | None) -> tuple[list[EntityInfo], dict | None]:
-    """One page of one shard's entities active since `since_day`."""
+                    start_key: dict | None) -> tuple[list[tuple[EntityInfo, dict]], dict | None]:
+    """One page of one shard's entities active since `since_day`, each with the key a Query
+    resumes after it (so a job can stop mid-page), and the page's own next key."""
     results = EntityModel.by_activity.query(
         f"{kind}#{shard}", EntityModel.last_active_day >= since_day, limit=limit,
         page_size=limit, last_evaluated_key=start_key)
-    entities = [EntityInfo(m.entity, m.kind, shop_id=m.shop_id, category=m.category)
+    entities = [(EntityInfo(m.entity, m.kind, shop_id=m.shop_id, category=m.category),
+                 {"entity": {"S": m.entity}, "shard": {"S": m.shard},
+                  "last_active_day": {"N": str(int(m.last_active_day))}})
                 for m in results]
     return entities, results.last_evaluated_key
 

@@ -240,6 +240,56 @@ def test_the_queue_handler_reports_a_failing_record_as_a_partial_failure(queue):
         {"itemIdentifier": "m-bad"}]}
 
 
+class ShortLambda:
+    """A Lambda context whose clock runs out after `entities` entities of one invocation."""
+
+    def __init__(self, entities: int):
+        self.checks, self.entities = 0, entities
+
+    def get_remaining_time_in_millis(self) -> int:
+        self.checks += 1
+        return 30_000 if self.checks <= self.entities else score_jobs.TIME_RESERVE_MS - 1
+
+
+def drain_in_short_invocations(entities_per_invocation: int) -> int:
+    """What Lambda's poller does, each batch in an invocation that has time for few entities."""
+    from chalicelib.queues import delete
+
+    batches = 0
+    while messages := receive(SCORES_QUEUE):
+        event = {"Records": [
+            {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+             "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs",
+             "md5OfBody": ""} for m in messages]}
+        failed = score_jobs.handle_queue_batch(event, ShortLambda(entities_per_invocation))
+        assert failed == {"batchItemFailures": []}
+        for message in messages:
+            delete(SCORES_QUEUE, message["ReceiptHandle"])
+        batches += 1
+    return batches
+
+
+def test_a_chunk_out_of_time_hands_the_rest_of_its_page_on(api, queue):
+    shop_id = make_shelf(api)["shop"]["shop_id"]
+    for number in range(12):  # 12 shops' worth of products, spread over the shards
+        entities = [EntityInfo(product_key(f"{shop_id}.p{number}"), "product", shop_id=shop_id),
+                    EntityInfo(shop_key(f"s-other-{number}"), "shop"),
+                    EntityInfo(PLATFORM, "platform")]
+        for age in range(8, 20):
+            seed(entities, TODAY - age, orders=1 + number % 3, reviews=1,
+                 bad_reviews=number % 2, positive_reviews=1 - number % 2)
+    score_jobs.start_run(TODAY, force=True)
+    short_batches = drain_in_short_invocations(entities_per_invocation=2)
+    run = job_runs.get(f"scores-{TODAY}")
+    # shops, then products, then the shops' shelves
+    assert (run["status"], run["entities_done"]) == ("done", 12 + 12 + 12)
+    assert run["chunks_done"] > 64  # pages were handed on
+    stopped = {(m.entity, m.key): m.breakdown for m in ScoreModel.scan()}
+    score_jobs.start_run(TODAY, force=True)  # the same run with all the time in the world
+    assert drain_score_queue() == 64 and short_batches > 7
+    assert {(m.entity, m.key): m.breakdown for m in ScoreModel.scan()} == stopped
+
+
 def test_work_grows_with_active_entities_not_with_all_that_exist(api, queue):
     shelf = make_shelf(api)
     good_shop_history(shelf["shop"]["shop_id"], shelf["ac"])
