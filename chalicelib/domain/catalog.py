@@ -234,3 +234,6 @@ class Shop:
     # Bumped by every catalog write, so a rebuild can tell that the shelf moved under it.
     catalog_rev: int = 0
     score: float | None = None
+    # Set when a score copied onto the shop or one of its products moved the ranking, cleared by
+    # the shelf flip: the score job rebuilds only these shelves. None (never set): rebuild.
+    shelf_stale: bool | None = None

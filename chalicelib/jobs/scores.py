@@ -27,6 +27,7 @@ from chalicelib.services import scoring
 from chalicelib.services.shelves import rebuild_shop_shelf
 from chalicelib.store import aggregates as aggregate_store
 from chalicelib.store import job_runs
+from chalicelib.store import shops as shop_store
 from chalicelib.store.aggregates import ACTIVITY_SHARDS
 
 CHUNK = 100
@@ -97,15 +98,17 @@ def process_chunk(message: dict, time_left: Callable[[], int] | None = None) -> 
     page, next_key = aggregate_store.active_entities(
         message["kind"], message["shard"], since, CHUNK, message["cursor"])
     priors = scoring.priors_for(run_id, message["attempt"], day)
-    done = 0
+    done, moved_shelves = 0, set()
     for entity, _ in page:
         if time_left is not None and time_left() < TIME_RESERVE_MS:
             break
         if PHASES[phase][0] == "shelves":
-            rebuild_shop_shelf(entity.key.removeprefix("shop#"))
-        else:
-            scoring.recalculate(entity, day, priors)
+            rebuild_shop_shelf(entity.key.removeprefix("shop#"), only_if_stale=True)
+        elif scoring.recalculate(entity, day, priors) and entity.kind == "product":
+            moved_shelves.add(entity.shop_id)
         done += 1
+    for shop_id in sorted(moved_shelves - {None}):  # once per shop, however many products moved
+        shop_store.mark_shelf_stale(shop_id)
     if done < len(page):  # out of time: the rest of the page, from after the last one done
         resume = page[done - 1][1] if done else message["cursor"]
         # `handed_on` keeps this message's chunk mark apart from ours even when nothing was done

@@ -65,13 +65,14 @@ def window(entity: str, day: int) -> formulas.DailyCounters:
     return formulas.window_totals(_days(entity, day), as_of_day=day, config=CONFIG)
 
 
-def recalculate(entity: EntityInfo, day: int, priors: PriorCache) -> formulas.ScoreResult:
+def recalculate(entity: EntityInfo, day: int, priors: PriorCache) -> bool:
     """Score one entity as of `day`, store it, and copy the total onto the item pages read
-    (only when it is the entity's newest score: a backfilled old day changes history alone)."""
+    (only when it is the entity's newest score: a backfilled old day changes history alone).
+    True when the copy changed the item."""
     result = score(entity, day, priors)
     if score_store.save(entity.key, day, result.total, result.to_dict()):
-        _copy_to_item(entity, result.total)
-    return result
+        return _copy_to_item(entity, result.total)
+    return False
 
 
 def score(entity: EntityInfo, day: int, priors: PriorCache) -> formulas.ScoreResult:
@@ -89,11 +90,14 @@ def score(entity: EntityInfo, day: int, priors: PriorCache) -> formulas.ScoreRes
     raise ValueError(f"no score for {entity.kind} entities")
 
 
-def _copy_to_item(entity: EntityInfo, total: float | None) -> None:
+def _copy_to_item(entity: EntityInfo, total: float | None) -> bool:
+    """Copy the total where pages read it; True when it changed (nothing is written when not).
+    A changed shop score marks the shop's shelf stale itself; the job marks the shops of
+    changed products, once each per chunk."""
     entity_id = entity.key.split("#", 1)[1]
     if entity.kind == "shop":
-        shop_store.set_score(entity_id, total)
-    elif entity.kind == "creator":
+        return shop_store.set_score(entity_id, total)
+    if entity.kind == "creator":
         creator_store.set_score(entity_id, total)
-    else:
-        product_store.set_score(entity_id, total)
+        return False  # no shelf shows creators
+    return product_store.set_score(entity_id, total)

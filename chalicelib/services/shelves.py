@@ -21,11 +21,12 @@ class ShelfBusy(Exception):
     """The shop's catalog kept changing during every rebuild attempt."""
 
 
-def rebuild_shop_shelf(shop_id: str) -> int:
-    """Rebuild one shop's shelf; returns the number of cards written in the new version."""
+def rebuild_shop_shelf(shop_id: str, only_if_stale: bool = False) -> int:
+    """Rebuild one shop's shelf; returns the number of cards written in the new version (0 when
+    `only_if_stale` and no score moved since the last rebuild)."""
     for _ in range(_ATTEMPTS):
         shop = shop_store.get_shop(shop_id)
-        if shop is None:
+        if shop is None or (only_if_stale and shop.shelf_stale is False):
             return 0
         version = shop.shelf_version + 1
         cards, counts = [], {category: 0 for category in shop.category_counts}

@@ -181,11 +181,17 @@ def all_shop_products(shop_id: str):
         yield to_domain(model)
 
 
-def set_score(product_id: str, score: float | None) -> None:
-    """Copy the product score onto the product item; stock and revision are left alone."""
+def set_score(product_id: str, score: float | None) -> bool:
+    """Copy the product score onto the product item (stock and revision are left alone); True
+    when it changed. Nothing is written when it did not."""
+    from chalicelib.store.shops import differs
+
     try:
-        ProductModel(product_id).update(actions=[ProductModel.score.set(score)],
-                                        condition=ProductModel.product_id.exists())
+        ProductModel(product_id).update(
+            actions=[ProductModel.score.set(score)],
+            condition=ProductModel.product_id.exists() & differs(ProductModel.score, score))
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
+        return False
+    return True

@@ -40,6 +40,7 @@ class ShopModel(Model):
     shelf_version = NumberAttribute(default=1)
     catalog_rev = NumberAttribute(default=0)
     score = NumberAttribute(null=True)
+    shelf_stale = BooleanAttribute(null=True)
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
 
@@ -58,6 +59,7 @@ def to_domain(model: ShopModel) -> Shop:
         shelf_version=int(model.shelf_version),
         catalog_rev=int(model.catalog_rev),
         score=model.score,
+        shelf_stale=model.shelf_stale,
         created_at=int(model.created_at),
         updated_at=int(model.updated_at),
     )
@@ -77,6 +79,7 @@ def from_domain(shop: Shop) -> ShopModel:
         shelf_version=shop.shelf_version,
         catalog_rev=shop.catalog_rev,
         score=shop.score,
+        shelf_stale=shop.shelf_stale,
         created_at=shop.created_at,
         updated_at=shop.updated_at,
     )
@@ -115,7 +118,8 @@ def flip_shelf(shop_id: str, from_version: int, expected_rev: int,
     try:
         ShopModel(shop_id).update(
             actions=[ShopModel.shelf_version.set(from_version + 1),
-                     ShopModel.category_counts.set(category_counts)],
+                     ShopModel.category_counts.set(category_counts),
+                     ShopModel.shelf_stale.set(False)],
             condition=(ShopModel.shelf_version == from_version)
             & (ShopModel.catalog_rev == expected_rev),
         )
@@ -126,18 +130,40 @@ def flip_shelf(shop_id: str, from_version: int, expected_rev: int,
     return True
 
 
-def set_score(shop_id: str, score: float | None) -> None:
-    """Copy the store experience score onto the shop item (read with the storefront header).
+def set_score(shop_id: str, score: float | None) -> bool:
+    """Copy the store experience score onto the shop item (read with the storefront header);
+    True when it changed. Nothing is written when it did not.
 
-    The score is ranking input, so the catalog revision moves: a shelf rebuild that started
-    before this change must not flip over it.
+    A changed score is ranking input: the shelf is marked stale for the score job's rebuild, and
+    the catalog revision moves, so a rebuild that started before this change cannot flip over it.
     """
+    return _update_if_exists(
+        shop_id, [ShopModel.score.set(score), ShopModel.catalog_rev.add(1),
+                  ShopModel.shelf_stale.set(True)],
+        differs(ShopModel.score, score))
+
+
+def mark_shelf_stale(shop_id: str) -> None:
+    """One of the shop's product scores changed: same marks as a changed shop score."""
+    _update_if_exists(shop_id, [ShopModel.catalog_rev.add(1), ShopModel.shelf_stale.set(True)])
+
+
+def differs(attribute, value):
+    """A condition that holds when `attribute` does not already hold `value` (None: absent)."""
+    if value is None:
+        return attribute.exists()
+    return attribute.does_not_exist() | (attribute != value)
+
+
+def _update_if_exists(shop_id: str, actions: list, condition=None) -> bool:
     from pynamodb.exceptions import UpdateError
 
+    guard = ShopModel.shop_id.exists()
     try:
-        ShopModel(shop_id).update(
-            actions=[ShopModel.score.set(score), ShopModel.catalog_rev.add(1)],
-            condition=ShopModel.shop_id.exists())
+        ShopModel(shop_id).update(actions=actions,
+                                  condition=guard if condition is None else guard & condition)
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
+        return False
+    return True

@@ -319,6 +319,23 @@ def test_new_scores_reach_the_storefront_order_through_the_rebuild(api, queue):
     assert front["items"][0]["product_id"] == loser
 
 
+def test_only_shelves_whose_scores_moved_are_rebuilt(api, queue):
+    shelf = make_shelf(api)
+    shop_id = shelf["shop"]["shop_id"]
+    good_shop_history(shop_id, shelf["ac"])
+    run_job()
+    first = ShopModel.get(shop_id)
+    assert first.shelf_stale is False  # rebuilt, and the flip cleared the mark
+    run_job(force=True)  # the same scores: nothing is written onto the items, no rebuild
+    assert ShopModel.get(shop_id).shelf_version == first.shelf_version
+    # a product's score moves (a bad week of reviews): only then is the shelf rebuilt
+    entities = [EntityInfo(product_key(shelf["ac"]), "product", shop_id=shop_id,
+                           category="空调"), EntityInfo(PLATFORM, "platform")]
+    seed(entities, TODAY - 9, orders=5, reviews=5, bad_reviews=5)
+    run_job(force=True)
+    assert ShopModel.get(shop_id).shelf_version == first.shelf_version + 1
+
+
 # --- endpoints ---------------------------------------------------------------------------------
 
 def test_shop_scores_public_and_owner_views_and_eligibility(api, queue):
