@@ -107,8 +107,10 @@ def process_chunk(message: dict, time_left: Callable[[], int] | None = None) -> 
         elif scoring.recalculate(entity, day, priors) and entity.kind == "product":
             moved_shelves.add(entity.shop_id)
         done += 1
-    for shop_id in sorted(moved_shelves - {None}):  # once per shop, however many products moved
+    # once per shop and process, however many of its products moved
+    for shop_id in sorted(moved_shelves - {None} - priors.stale_shelves_marked):
         shop_store.mark_shelf_stale(shop_id)
+        priors.stale_shelves_marked.add(shop_id)
     if done < len(page):  # out of time: the rest of the page, from after the last one done
         resume = page[done - 1][1] if done else message["cursor"]
         # `handed_on` keeps this message's chunk mark apart from ours even when nothing was done

@@ -21,12 +21,14 @@ CONFIG = formulas.DEFAULT_SCORE_CONFIG
 
 class PriorCache:
     """What every entity of a run reads alike, read once per process and run: category and
-    platform totals, and shop scores for their products."""
+    platform totals, and shop scores for their products; and the shops whose shelves this
+    process has marked stale already."""
 
     def __init__(self, day: int):
         self.day = day
         self._totals: dict[str, formulas.DailyCounters] = {}
         self._shop_totals: dict[str, float | None] = {}
+        self.stale_shelves_marked: set[str] = set()  # shops this process marked in this run
 
     def totals(self, entity: str) -> formulas.DailyCounters:
         if entity not in self._totals:
