@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from chalicelib.auth import Principal, Role, require_owner, require_role
+from chalicelib.auth import Principal, Role, require_role
 from chalicelib.domain import ids
 from chalicelib.domain.after_sales import (
     CLAIMABLE_ORDER_STATES,
@@ -44,14 +44,8 @@ if TYPE_CHECKING:  # request models load with the first request body
 def request_case(principal: Principal, order_id: str,
                  request: schemas.AfterSalesCreate) -> AfterSalesCase:
     """The order's shopper opens a case on one line of a paid (or later) order."""
-    require_role(principal, Role.SHOPPER)
-    order = order_service.get_order(principal, order_id)
-    if order.buyer_id != principal.user_id:
-        raise NotFound("order not found", code="order_not_found")
-    line = order.line(request.line)
-    if line is None:
-        message = f"this order has no line {request.line}"
-        raise Unprocessable(message, details=[{"field": "line", "message": message}])
+    order = order_service.buyers_order(principal, order_id)
+    line = order_service.order_line(order, request.line)
     if order.status not in CLAIMABLE_ORDER_STATES:
         raise Conflict(f"an order that is {order.status.value} has no after-sales; before "
                        "shipping, cancel the order instead", code="order_not_claimable")
@@ -108,9 +102,7 @@ def shop_cases(principal: Principal, shop_id: str, status: str | None, limit: in
     wanted = _status_filter(status)
     scope = f"shop-after-sales:{shop_id}:{status or ''}"
     start_key = decode_cursor(scope, cursor)
-    shop = catalog_service.get_shop(shop_id)
-    require_role(principal, Role.MERCHANT)
-    require_owner(principal, shop.owner_id)
+    catalog_service.owned_shop(principal, shop_id)
     cases, next_key = case_store.list_cases(shop_id=shop_id, status=wanted, limit=limit,
                                             start_key=start_key)
     return cases, encode_cursor(scope, next_key)

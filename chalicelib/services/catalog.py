@@ -61,12 +61,13 @@ def get_shop(shop_id: str) -> Shop:
 
 
 def update_shop(principal: Principal, shop_id: str, request: schemas.ShopPatch) -> Shop:
-    shop = _owned_shop(principal, shop_id)
+    shop = owned_shop(principal, shop_id)
     changes = request.model_dump(include=request.model_fields_set)
     return shop_store.update_profile(shop.shop_id, shop.owner_id, changes, now_ms())
 
 
-def _owned_shop(principal: Principal, shop_id: str) -> Shop:
+def owned_shop(principal: Principal, shop_id: str) -> Shop:
+    """The shop, when the caller is the merchant who owns it (403 otherwise, 404 if none)."""
     require_role(principal, Role.MERCHANT)
     shop = get_shop(shop_id)
     require_owner(principal, shop.owner_id)
@@ -78,7 +79,7 @@ def _owned_shop(principal: Principal, shop_id: str) -> Shop:
 def create_product(principal: Principal, shop_id: str, request: schemas.ProductCreate) -> Product:
     now = now_ms()
     for _ in range(_WRITE_ATTEMPTS):
-        shop = _owned_shop(principal, shop_id)
+        shop = owned_shop(principal, shop_id)
         product_id = ids.new_product_id(shop.shop_id, now)
         product = Product(
             product_id=product_id,
@@ -208,7 +209,7 @@ def _build_skus(product_id: str, drafts: list[schemas.SkuIn], first_index: int):
 def owner_products(principal: Principal, shop_id: str, limit: int, cursor: str | None):
     scope = f"owner-products:{shop_id}"
     start_key = decode_cursor(scope, cursor)
-    _owned_shop(principal, shop_id)
+    owned_shop(principal, shop_id)
     products, next_key = product_store.list_shop_products(shop_id, limit, start_key)
     return products, encode_cursor(scope, next_key)
 
@@ -216,7 +217,7 @@ def owner_products(principal: Principal, shop_id: str, limit: int, cursor: str |
 # --- bundles -----------------------------------------------------------------------------------
 
 def create_bundle(principal: Principal, shop_id: str, request: schemas.BundleCreate) -> Bundle:
-    shop = _owned_shop(principal, shop_id)
+    shop = owned_shop(principal, shop_id)
     quantities = {item.sku_id: item.quantity for item in request.items}
     if len(quantities) != len(request.items):
         raise Unprocessable("each SKU appears once in a bundle",

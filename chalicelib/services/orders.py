@@ -6,7 +6,7 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from chalicelib.auth import Principal, Role, require_owner, require_role
+from chalicelib.auth import Principal, Role, require_role
 from chalicelib.domain import ids
 from chalicelib.domain.clock import from_datetime, now_ms
 from chalicelib.domain.events import EventType, order_event
@@ -194,7 +194,7 @@ def get_order(principal: Principal, order_id: str) -> Order:
 
 def start_payment(principal: Principal, order_id: str) -> dict:
     """Start a (simulated) payment: the provider later reports the result to the callback."""
-    order = _buyers_order(principal, order_id)
+    order = buyers_order(principal, order_id)
     _check_allowed(order, Action.PAY)
     payment_id = order.payment_id or ids.new_id("pm")
     if order.payment_id is None:
@@ -237,7 +237,7 @@ def payment_callback(callback: schemas.PaymentCallback) -> Order:
 
 def cancel(principal: Principal, order_id: str, reason: str) -> Order:
     """The shopper cancels before shipment; the stock goes back exactly once."""
-    order = _buyers_order(principal, order_id)
+    order = buyers_order(principal, order_id)
     return _cancel(order, reason or "shopper_cancelled", now_ms())
 
 
@@ -287,7 +287,7 @@ def carrier_event(event: schemas.CarrierEvent) -> Order:
 
 
 def confirm_receipt(principal: Principal, order_id: str) -> Order:
-    order = _buyers_order(principal, order_id)
+    order = buyers_order(principal, order_id)
     return _complete(order, now_ms(), by="shopper")
 
 
@@ -330,12 +330,22 @@ def _run_due(kind: str, now: int, per_bucket: int, expected: OrderStatus, act) -
 
 # --- helpers -----------------------------------------------------------------------------------
 
-def _buyers_order(principal: Principal, order_id: str) -> Order:
+def buyers_order(principal: Principal, order_id: str) -> Order:
+    """The caller's own order (shoppers only); 404 for anyone else's."""
     require_role(principal, Role.SHOPPER)
     order = get_order(principal, order_id)
     if order.buyer_id != principal.user_id:
         raise NotFound("order not found", code="order_not_found")
     return order
+
+
+def order_line(order: Order, index: int):
+    """Line `index` of the order, or a 422 on the `line` field."""
+    line = order.line(index)
+    if line is None:
+        message = f"this order has no line {index}"
+        raise Unprocessable(message, details=[{"field": "line", "message": message}])
+    return line
 
 
 def _merchants_order(principal: Principal, order_id: str) -> Order:
@@ -382,9 +392,7 @@ def shop_orders(principal: Principal, shop_id: str, status: str | None, limit: i
     wanted = _status_filter(status)
     scope = f"shop-orders:{shop_id}:{status or ''}"
     start_key = decode_cursor(scope, cursor)
-    shop = catalog_service.get_shop(shop_id)
-    require_role(principal, Role.MERCHANT)
-    require_owner(principal, shop.owner_id)
+    catalog_service.owned_shop(principal, shop_id)
     orders, next_key = order_store.list_orders(shop_id=shop_id, status=wanted, limit=limit,
                                                start_key=start_key)
     return orders, encode_cursor(scope, next_key)

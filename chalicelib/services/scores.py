@@ -209,8 +209,7 @@ def enroll(principal: Principal, campaign_id: str, request: schemas.EnrollmentCr
 
 def _merchant_checks(principal, request, campaign, config):
     if request.shop_id is not None:
-        shop = catalog_service.get_shop(request.shop_id)
-        require_owner(principal, shop.owner_id)
+        shop = catalog_service.owned_shop(principal, request.shop_id)
         return (shop_key(shop.shop_id), shop.score,
                 [gates.campaign_eligibility(shop.score, campaign.kind, config)])
     product, shop = catalog_service.owned_product(principal, request.product_id)

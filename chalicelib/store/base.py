@@ -34,3 +34,10 @@ def connection() -> Connection:
     settings = get_settings()
     return Connection(region=settings.region, connect_timeout_seconds=2,
                       read_timeout_seconds=5, max_retry_attempts=3)
+
+
+def differs(attribute, value):
+    """A condition that holds when `attribute` does not already hold `value` (None: absent)."""
+    if value is None:
+        return attribute.exists()
+    return attribute.does_not_exist() | (attribute != value)

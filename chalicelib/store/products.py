@@ -18,7 +18,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.domain.catalog import Product, ProductStats, ProductStatus, RatingSummary, Sku
-from chalicelib.store.base import table_meta
+from chalicelib.store.base import differs, table_meta
 
 
 class SkuMap(MapAttribute):
@@ -184,8 +184,6 @@ def all_shop_products(shop_id: str):
 def set_score(product_id: str, score: float | None) -> bool:
     """Copy the product score onto the product item (stock and revision are left alone); True
     when it changed. Nothing is written when it did not."""
-    from chalicelib.store.shops import differs
-
     try:
         ProductModel(product_id).update(
             actions=[ProductModel.score.set(score)],

@@ -12,7 +12,7 @@ from pynamodb.attributes import (
 from pynamodb.models import Model
 
 from chalicelib.domain.catalog import BundleSummary, Shop
-from chalicelib.store.base import table_meta
+from chalicelib.store.base import differs, table_meta
 
 
 class BundleSummaryMap(MapAttribute):
@@ -146,13 +146,6 @@ def set_score(shop_id: str, score: float | None) -> bool:
 def mark_shelf_stale(shop_id: str) -> None:
     """One of the shop's product scores changed: same marks as a changed shop score."""
     _update_if_exists(shop_id, [ShopModel.catalog_rev.add(1), ShopModel.shelf_stale.set(True)])
-
-
-def differs(attribute, value):
-    """A condition that holds when `attribute` does not already hold `value` (None: absent)."""
-    if value is None:
-        return attribute.exists()
-    return attribute.does_not_exist() | (attribute != value)
 
 
 def _update_if_exists(shop_id: str, actions: list, condition=None) -> bool:
