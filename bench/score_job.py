@@ -355,12 +355,13 @@ def _drain(calls: Calls, progress: Progress, trace: bool) -> list[_Batch]:
     """What Lambda's SQS poller does: hand the real handler batches of LAMBDA_BATCH chunks until
     the queue is empty, and delete what it did. A phase's messages are sent only once the
     previous phase is complete, so every batch belongs to one phase."""
-    from chalicelib.jobs.scores import PHASES, handle_queue_batch
-    from chalicelib.queues import SCORES_QUEUE, delete, receive
+    from chalicelib.jobs.runner import get_job, handle_queue_batch
+    from chalicelib.queues import JOBS_QUEUE, delete, receive
 
+    phases = get_job("scores").phases
     batches: list[_Batch] = []
-    while messages := receive(SCORES_QUEUE, LAMBDA_BATCH):
-        phase = PHASES[json.loads(messages[0]["Body"])["phase"]][0]
+    while messages := receive(JOBS_QUEUE, LAMBDA_BATCH):
+        phase = phases[json.loads(messages[0]["Body"])["phase"]].name
         if batches and batches[-1].phase != phase:
             _phase_done(batches, progress)
         before_calls = calls.total
@@ -373,7 +374,7 @@ def _drain(calls: Calls, progress: Progress, trace: bool) -> list[_Batch]:
             raise RuntimeError(f"{len(failures)} score chunks failed")
         batches.append(_Batch(phase, len(messages), calls.total - before_calls, peak))
         for message in messages:
-            delete(SCORES_QUEUE, message["ReceiptHandle"])
+            delete(JOBS_QUEUE, message["ReceiptHandle"])
     if batches:
         _phase_done(batches, progress)
     return batches
@@ -387,7 +388,7 @@ def _phase_done(batches: list[_Batch], progress: Progress) -> None:
 
 
 def _run_job(as_of: int, progress: Progress, trace: bool) -> dict:
-    from chalicelib.jobs.scores import PHASES, start_run
+    from chalicelib.jobs.scores import JOB, start_run
     from chalicelib.store import job_runs
 
     if trace:
@@ -405,7 +406,8 @@ def _run_job(as_of: int, progress: Progress, trace: bool) -> dict:
     record = job_runs.get(run["run_id"])
     if record is None or record["status"] != "done":
         raise RuntimeError(f"the score run did not finish: {record}")
-    by_phase = {name: sum(b.calls for b in batches if b.phase == name) for name, _ in PHASES}
+    by_phase = {phase.name: sum(b.calls for b in batches if b.phase == phase.name)
+                for phase in JOB.phases}
     return {
         "seconds": round(seconds, 2), "in_aws_calls_seconds": round(aws.seconds, 2),
         "calls": calls.total, "by_operation": dict(sorted(calls.by_operation.items())),
@@ -413,7 +415,7 @@ def _run_job(as_of: int, progress: Progress, trace: bool) -> dict:
         "calls_by_phase": {"start": start_calls, **by_phase},
         "chunks": sum(b.chunks for b in batches), "batches": len(batches),
         "messages_sent": aws.sqs["SendMessageBatch"],
-        "entities_done": record["entities_done"],
+        "entities_done": record["items_done"],
         "largest_query": dict(sorted(aws.largest_query.items())),
         "batch_peak_kib": (round(max(b.peak for b in batches) / 1024, 1) if trace else None),
     }
@@ -445,12 +447,12 @@ def measure_row(existing: int, changed: int, progress: Progress, trace: bool = F
     with mock_aws():
         from chalicelib.domain.clock import now_ms
         from chalicelib.domain.scores import day_of
-        from chalicelib.queues import SCORES_QUEUE, ensure_queue
+        from chalicelib.queues import JOBS_QUEUE, ensure_queue
         from chalicelib.store.tables import create_missing_tables
 
         stop_instance_tracking()
         create_missing_tables(progress=lambda _: None)
-        ensure_queue(SCORES_QUEUE, "shelf-bench-", visibility_timeout=300)
+        ensure_queue(JOBS_QUEUE, "shelf-bench-", visibility_timeout=300)
         as_of = day_of(now_ms()) - 1
         started = time.perf_counter()
         items = _seed(existing, changed, as_of)

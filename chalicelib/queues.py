@@ -1,4 +1,4 @@
-"""SQS, for work larger than one invocation (the score job's chunks)."""
+"""SQS, for work larger than one invocation (the chunks of every job, chalicelib.jobs.runner)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import json
 import os
 from functools import lru_cache
 
-SCORES_QUEUE = "scores"  # base name; the deployed queue is `${AWS::StackName}-scores`
+JOBS_QUEUE = "jobs"  # base name; the deployed queue is `${AWS::StackName}-jobs`
+# receives of one message before the queue moves it to its dead-letter queue (infra/build.py's
+# redrive policy); a job run whose chunk fails for the last time is marked failed
+MAX_RECEIVES = 5
 _BATCH = 10  # SendMessageBatch's limit
 
 
@@ -43,9 +46,11 @@ def send(name: str, messages: list[dict]) -> None:
 
 
 def receive(name: str, max_messages: int = 10) -> list[dict]:
-    """Raw SQS messages (local runner and `make jobs`: in AWS, Lambda polls the queue)."""
+    """Raw SQS messages with their receive counts (local runner and `make jobs`: in AWS, Lambda
+    polls the queue)."""
     response = _client().receive_message(QueueUrl=queue_url(name),
-                                         MaxNumberOfMessages=max_messages, WaitTimeSeconds=0)
+                                         MaxNumberOfMessages=max_messages, WaitTimeSeconds=0,
+                                         AttributeNames=["ApproximateReceiveCount"])
     return response.get("Messages", [])
 
 

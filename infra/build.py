@@ -23,6 +23,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# stdlib only at import, so no settings are read before _prepare_environment
+from chalicelib.queues import JOBS_QUEUE, MAX_RECEIVES
+
 RESOURCES_PATH = Path(__file__).with_name("resources.json")
 
 # (CloudFormation parameter, Lambda environment variable, description): one line per secret a
@@ -38,8 +41,10 @@ SECRET_MIN_LENGTH = 32
 # Base names of SQS queues. Each becomes `${AWS::StackName}-<name>`, its URL is given to every
 # function as SHELF_<NAME>_QUEUE_URL, and the SQS actions below are granted on exactly these
 # queues. Empty: no queue exists yet, so no SQS permission is granted.
-QUEUES: tuple[str, ...] = ("scores",)  # chalicelib.queues.SCORES_QUEUE
-QUEUE_MAX_RECEIVES = 5  # then a message moves to the queue's dead-letter queue for a look
+QUEUES: tuple[str, ...] = (JOBS_QUEUE,)  # every job's chunks (chalicelib.jobs.runner)
+# then a message moves to the queue's dead-letter queue for a look; the runner marks the run
+# failed when a chunk fails on this receive
+QUEUE_MAX_RECEIVES = MAX_RECEIVES
 
 # Event sources chalice writes with a placeholder (it needs a literal ARN or queue name when it
 # reads app.py); the merge points them at this stack's resources and turns on partial batch
@@ -57,8 +62,8 @@ EVENT_SOURCES: tuple[tuple[str, str, dict], ...] = (
         "DestinationConfig": {"OnFailure": {
             "Destination": {"Fn::GetAtt": ["EventsStreamDeadLetterQueue", "Arn"]}}},
     }),
-    ("ScoreChunks", "ScoreChunksSqsEventSource", {
-        "Queue": {"Fn::GetAtt": ["ScoresQueue", "Arn"]},
+    ("JobChunks", "JobChunksSqsEventSource", {
+        "Queue": {"Fn::GetAtt": ["JobsQueue", "Arn"]},
         "FunctionResponseTypes": ["ReportBatchItemFailures"],
     }),
 )

@@ -9,8 +9,9 @@ loaded with the demo data, gone when this exits.
 
 What, in order: the events stream into the daily counters (what Lambda's stream poller does),
 the two order jobs, and the score job for the last complete day, forced (a rerun of a day that
-has run gives the same scores), its queue worked until the run is done. Then the demo shops'
-scores and whether they may join a regular campaign.
+has run gives the same scores), the jobs queue worked until the run is done (after any other
+job too, for the runs it starts). Then the demo shops' scores and whether they may join a
+regular campaign.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def _use(dynamodb: str, sqs: str) -> None:
 
 def _run_jobs() -> None:
     from chalicelib.jobs import registry
-    from local.pumps import EventsStreamPump
+    from local.pumps import EventsStreamPump, drain_job_queue
 
     step("events stream → daily counters")
     started = time.monotonic()
@@ -103,6 +104,7 @@ def _run_jobs() -> None:
             run_score_job(progress=detail, force=True)
         else:
             detail(f"  {job()} in {time.monotonic() - started:.1f}s")
+            drain_job_queue(progress=detail)  # the chunks of a run it started, if any
 
 
 def _print_shop_scores() -> None:

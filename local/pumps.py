@@ -1,4 +1,4 @@
-"""What Lambda's pollers do in AWS, done locally: feed the events stream and the score queue to
+"""What Lambda's pollers do in AWS, done locally: feed the events stream and the jobs queue to
 the same handlers app.py wires (`chalice local` serves HTTP only)."""
 
 from __future__ import annotations
@@ -62,29 +62,38 @@ def _as_lambda_record(record: dict, arn: str) -> dict:
     return {**record, "dynamodb": dynamodb, "eventSourceARN": arn}
 
 
-def drain_score_queue(progress=None, max_rounds: int = 10_000) -> int:
-    """Process score-job chunks until the queue is empty; returns how many chunks."""
-    from chalicelib.jobs.scores import handle_queue_batch
-    from chalicelib.queues import SCORES_QUEUE, delete, receive
+def drain_job_queue(progress=None, max_rounds: int = 10_000) -> int:
+    """Process the chunks of every job (the jobs queue) until the queue is empty; returns how
+    many chunks."""
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    from chalicelib.jobs.runner import handle_queue_batch
+    from chalicelib.queues import JOBS_QUEUE, delete, receive
 
     done = 0
     for _ in range(max_rounds):
-        messages = receive(SCORES_QUEUE)
+        messages = receive(JOBS_QUEUE)
         if not messages:
             return done
         event = {"Records": [
             {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"],
-             "body": m["Body"], "attributes": {}, "messageAttributes": {},
+             "body": m["Body"], "attributes": m.get("Attributes", {}), "messageAttributes": {},
              "eventSource": "aws:sqs", "md5OfBody": m.get("MD5OfBody", "")}
             for m in messages]}
-        failed = {f["itemIdentifier"] for f in handle_queue_batch(event)["batchItemFailures"]}
+        try:
+            response = handle_queue_batch(event)
+        except BatchProcessingError:  # every record failed: Lambda retries the whole batch
+            response = {"batchItemFailures": [{"itemIdentifier": m["MessageId"]}
+                                              for m in messages]}
+        failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
         for message in messages:
             if message["MessageId"] not in failed:
-                delete(SCORES_QUEUE, message["ReceiptHandle"])
+                delete(JOBS_QUEUE, message["ReceiptHandle"])
         done += len(messages) - len(failed)
         if progress:
             body = json.loads(messages[-1]["Body"])
-            progress(f"  score chunks done: {done} (phase {body['phase']}, {body['kind']})")
+            progress(f"  job chunks done: {done} ({body['job']} phase {body['phase']}, "
+                     f"shard {body['shard']})")
         if failed:
-            raise RuntimeError(f"{len(failed)} score chunks failed")
+            raise RuntimeError(f"{len(failed)} job chunks failed")
     return done

@@ -10,9 +10,9 @@ Steps, one progress line each:
    Local, a moto you run yourself, ...); for what is not set, an in-memory moto server on
    127.0.0.1 (port SHELF_MOTO_PORT, or a free one) whose endpoint is exported to this process
    and to chalice local. Its data is gone on exit.
-3. Missing tables and the score queue are created; the demo catalog, creators, campaigns and 90
+3. Missing tables and the jobs queue are created; the demo catalog, creators, campaigns and 90
    days of history are loaded when the shops table is empty, and then the score job runs once.
-4. A local scheduler: the events stream and the score queue every 2 s, the scheduled jobs every
+4. A local scheduler: the events stream and the jobs queue every 2 s, the scheduled jobs every
    20 s (`chalice local` serves HTTP only).
 5. `chalice local --stage local` on 127.0.0.1:${SHELF_PORT:-8000}. The `local` stage in
    .chalice/config.json sets no environment variables on purpose, so what is set here reaches
@@ -70,7 +70,7 @@ def start_local_scheduler(stop_event: threading.Event,
     A daemon thread runs every job of `chalicelib.jobs.registry()` (the same bodies app.py
     schedules in AWS) every SHELF_LOCAL_JOB_SECONDS (default 20), and between them calls each
     of `pollers` every SHELF_LOCAL_POLL_SECONDS (default 2): what Lambda's pollers do in AWS
-    (the events stream into the counters, the score queue into its handler). It prints a line
+    (the events stream into the counters, the jobs queue into the job runner). It prints a line
     when a run changed something, and stops when `stop_event` is set.
     """
     job_every = float(os.environ.get("SHELF_LOCAL_JOB_SECONDS", "20"))
@@ -180,7 +180,7 @@ def _apply_env_defaults() -> None:
 
 def _start_dynamodb(moto_port: int):
     """Moto on a local port for whatever the caller does not point at already (DynamoDB with its
-    streams, SQS for the score job's queue); returns the server, or None when none was needed.
+    streams, SQS for the jobs queue); returns the server, or None when none was needed.
     The endpoints are left in RUN_STATE for `make jobs`."""
     given = {service: os.environ.get(f"AWS_ENDPOINT_URL_{service}")
              for service in ("DYNAMODB", "SQS")}
@@ -227,43 +227,44 @@ def _prepare_database(port: int) -> None:
 
 
 def ensure_local_queue() -> None:
-    """The score job's queue on the local endpoint, its URL exported for chalice local too."""
-    from chalicelib.queues import SCORES_QUEUE, ensure_queue
+    """The jobs queue on the local endpoint, its URL exported for chalice local too."""
+    from chalicelib.queues import JOBS_QUEUE, ensure_queue
     from chalicelib.settings import get_settings
 
-    url = ensure_queue(SCORES_QUEUE, get_settings().table_prefix)
+    url = ensure_queue(JOBS_QUEUE, get_settings().table_prefix)
     detail(f"  queue {url}")
 
 
 def run_score_job(progress: Callable[[str], object], force: bool = False) -> dict:
-    """Start the score run for the last complete day and work its queue until it is done."""
+    """Start the score run for the last complete day and work the jobs queue until it is
+    done."""
     from chalicelib.jobs.scores import start_run
     from chalicelib.store import job_runs
-    from local.pumps import drain_score_queue
+    from local.pumps import drain_job_queue
 
     started_at = time.monotonic()
     run = start_run(force=force)
     if not run["started"]:
         progress(f"  {run['run_id']}: ran already today (force to rerun)")
         return run
-    chunks = drain_score_queue(progress=progress)
+    chunks = drain_job_queue(progress=progress)
     summary = job_runs.get(run["run_id"])
     progress(f"  {run['run_id']}: {summary['status']}, {chunks} chunks, "
-             f"{summary['entities_done']} entities in {time.monotonic() - started_at:.1f}s")
+             f"{summary['items_done']} entities in {time.monotonic() - started_at:.1f}s")
     return summary
 
 
 def _pollers() -> tuple[Callable[[], int], ...]:
-    from local.pumps import EventsStreamPump, drain_score_queue
+    from local.pumps import EventsStreamPump, drain_job_queue
 
     def count_events() -> int:
         return stream.pump()
 
-    def score_chunks() -> int:
-        return drain_score_queue()
+    def job_chunks() -> int:
+        return drain_job_queue()
 
     stream = EventsStreamPump()
-    return count_events, score_chunks
+    return count_events, job_chunks
 
 
 def _serve(port: int, started: float) -> int:

@@ -1,4 +1,5 @@
-"""Scores, what they gate, creators, campaigns and ops job runs. Thin: parse → service → JSON."""
+"""Scores, what they gate, creators and campaigns. Thin: parse → service → JSON.
+Ops start the score job at /ops/jobs/scores (routes/jobs.py, as every job)."""
 
 from __future__ import annotations
 
@@ -90,14 +91,3 @@ def enroll(campaign_id):
     return json_response(
         scores.enroll(principal, campaign_id, _body(schemas.scores.EnrollmentCreate)), 201)
 
-
-@route(scores_api, "/ops/jobs/scores", methods=("POST",))
-def start_score_run():
-    principal = _principal()
-    return json_response(
-        scores.start_score_run(principal, _body(schemas.scores.ScoreRunRequest)), 202)
-
-
-@route(scores_api, "/ops/jobs/scores/{run_id}")
-def score_run(run_id):
-    return json_response(scores.score_run(_principal(), run_id))

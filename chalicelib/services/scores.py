@@ -1,4 +1,4 @@
-"""Reading the three scores, what they gate, creators, campaigns, and ops-started job runs."""
+"""Reading the three scores, what they gate, creators and campaigns."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from chalicelib.auth import Principal, Role, require_owner, require_role
 from chalicelib.domain import gates, ids
 from chalicelib.domain.aggregation import creator_key, product_key, shop_key
-from chalicelib.domain.clock import day_to_iso, from_datetime, iso_to_day, now_ms, to_iso
+from chalicelib.domain.clock import day_to_iso, from_datetime, now_ms, to_iso
 from chalicelib.domain.score_display import format_score
 from chalicelib.domain.scores import (
     DEFAULT_SCORE_CONFIG,
@@ -21,7 +21,6 @@ from chalicelib.pagination import decode_cursor, encode_cursor
 from chalicelib.services import catalog as catalog_service
 from chalicelib.store import campaigns as campaign_store
 from chalicelib.store import creators as creator_store
-from chalicelib.store import job_runs
 from chalicelib.store import scores as score_store
 
 if TYPE_CHECKING:  # request models load with the first request body
@@ -241,22 +240,3 @@ def _campaign_config(campaign):
                    major_campaign_min=campaign.min_shop_score,
                    creator_campaign_min=campaign.min_creator_score)
 
-
-# --- ops ---------------------------------------------------------------------------------------
-
-def start_score_run(principal: Principal, request: schemas.ScoreRunRequest) -> dict:
-    require_role(principal, Role.OPS)
-    from chalicelib.jobs.scores import start_run
-
-    day = iso_to_day(request.day.isoformat()) if request.day else None
-    started = start_run(day, force=True)
-    return {**started, "day": day_to_iso(started["day"])}
-
-
-def score_run(principal: Principal, run_id: str) -> dict:
-    require_role(principal, Role.OPS)
-    run = job_runs.get(run_id)
-    if run is None:
-        raise NotFound("no such run", code="run_not_found")
-    return {**run, "started_at": to_iso(run["started_at"]),
-            "finished_at": to_iso(run["finished_at"])}

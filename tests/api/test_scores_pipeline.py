@@ -16,8 +16,9 @@ from chalicelib.domain.aggregation import (
 from chalicelib.domain.clock import day_to_iso, now_ms
 from chalicelib.domain.scores import day_of
 from chalicelib.jobs import events as event_jobs
+from chalicelib.jobs import runner
 from chalicelib.jobs import scores as score_jobs
-from chalicelib.queues import SCORES_QUEUE, ensure_queue, receive
+from chalicelib.queues import JOBS_QUEUE, ensure_queue, receive
 from chalicelib.store import aggregates as aggregate_store
 from chalicelib.store import job_runs
 from chalicelib.store import scores as score_store
@@ -26,7 +27,7 @@ from chalicelib.store.events import EventModel
 from chalicelib.store.products import ProductModel
 from chalicelib.store.scores import ScoreModel
 from chalicelib.store.shops import ShopModel
-from local.pumps import drain_score_queue
+from local.pumps import drain_job_queue
 from tests.api.test_reviews import delivered_order, make_shelf
 from tests.support import bearer, dynamodb_calls
 
@@ -36,8 +37,8 @@ TODAY = day_of(now_ms())
 @pytest.fixture
 def queue(aws, monkeypatch):
     # visibility 0: a failed chunk is handed out again at once, as SQS does after the timeout
-    url = ensure_queue(SCORES_QUEUE, "shelf-test-", visibility_timeout=0)
-    monkeypatch.setenv("SHELF_SCORES_QUEUE_URL", url)
+    url = ensure_queue(JOBS_QUEUE, "shelf-test-", visibility_timeout=0)
+    monkeypatch.setenv("SHELF_JOBS_QUEUE_URL", url)
     return url
 
 
@@ -143,7 +144,7 @@ def good_shop_history(shop_id, product_id, days=range(10, 40)):
 
 def run_job(day=TODAY, force=False):
     started = score_jobs.start_run(day, force=force)
-    chunks = drain_score_queue()
+    chunks = drain_job_queue()
     return started, chunks
 
 
@@ -218,25 +219,26 @@ def test_a_crash_mid_run_then_redelivery_gives_exactly_the_same_scores(api, queu
 
     monkeypatch.setattr(scoring, "recalculate", crashing)
     score_jobs.start_run(TODAY, force=True)
-    with pytest.raises(RuntimeError, match="score chunks failed"):
-        drain_score_queue()
+    with pytest.raises(RuntimeError, match="job chunks failed"):
+        drain_job_queue()
     monkeypatch.setattr(scoring, "recalculate", real)
     # the failed chunk was not deleted: SQS hands it out again
-    drain_score_queue()
+    drain_job_queue()
     assert {(m.entity, m.key): m.breakdown for m in ScoreModel.scan()} == clean
 
 
 def test_the_queue_handler_reports_a_failing_record_as_a_partial_failure(queue):
-    good = {"run_id": "scores-1", "attempt": 1, "day": TODAY, "phase": 0, "kind": "shop",
-            "shard": 0, "cursor": None}
-    job_runs.start("scores-1", now_ms())
+    good = {"job": "scores", "run_id": "scores-1", "attempt": 1,
+            "params": {"day": day_to_iso(TODAY)}, "phase": 0, "shard": "shop#0", "shards": 32,
+            "cursor": None}
+    job_runs.start("scores-1", "scores", 1, good["params"], 3)
     event = {"Records": [
         {"messageId": "m-good", "receiptHandle": "r1", "body": json.dumps(good),
          "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs", "md5OfBody": ""},
         {"messageId": "m-bad", "receiptHandle": "r2", "body": "{not json",
          "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs", "md5OfBody": ""},
     ]}
-    assert score_jobs.handle_queue_batch(event) == {"batchItemFailures": [
+    assert runner.handle_queue_batch(event) == {"batchItemFailures": [
         {"itemIdentifier": "m-bad"}]}
 
 
@@ -248,7 +250,7 @@ class ShortLambda:
 
     def get_remaining_time_in_millis(self) -> int:
         self.checks += 1
-        return 30_000 if self.checks <= self.entities else score_jobs.TIME_RESERVE_MS - 1
+        return 30_000 if self.checks <= self.entities else runner.TIME_RESERVE_MS - 1
 
 
 def drain_in_short_invocations(entities_per_invocation: int) -> int:
@@ -256,15 +258,15 @@ def drain_in_short_invocations(entities_per_invocation: int) -> int:
     from chalicelib.queues import delete
 
     batches = 0
-    while messages := receive(SCORES_QUEUE):
+    while messages := receive(JOBS_QUEUE):
         event = {"Records": [
             {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
              "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs",
              "md5OfBody": ""} for m in messages]}
-        failed = score_jobs.handle_queue_batch(event, ShortLambda(entities_per_invocation))
+        failed = runner.handle_queue_batch(event, ShortLambda(entities_per_invocation))
         assert failed == {"batchItemFailures": []}
         for message in messages:
-            delete(SCORES_QUEUE, message["ReceiptHandle"])
+            delete(JOBS_QUEUE, message["ReceiptHandle"])
         batches += 1
     return batches
 
@@ -282,11 +284,11 @@ def test_a_chunk_out_of_time_hands_the_rest_of_its_page_on(api, queue):
     short_batches = drain_in_short_invocations(entities_per_invocation=2)
     run = job_runs.get(f"scores-{TODAY}")
     # shops, then products, then the shops' shelves
-    assert (run["status"], run["entities_done"]) == ("done", 12 + 12 + 12)
+    assert (run["status"], run["items_done"]) == ("done", 12 + 12 + 12)
     assert run["chunks_done"] > 64  # pages were handed on
     stopped = {(m.entity, m.key): m.breakdown for m in ScoreModel.scan()}
     score_jobs.start_run(TODAY, force=True)  # the same run with all the time in the world
-    assert drain_score_queue() == 64 and short_batches > 7
+    assert drain_job_queue() == 64 and short_batches > 7
     assert {(m.entity, m.key): m.breakdown for m in ScoreModel.scan()} == stopped
 
 
@@ -299,7 +301,7 @@ def test_work_grows_with_active_entities_not_with_all_that_exist(api, queue):
     started, _ = run_job()
     assert score_store.current("shop#stale") is None
     # shop + creator-less platform: 1 shop and 1 product scored, plus shelf rebuild of 1 shop
-    assert job_runs.get(started["run_id"])["entities_done"] == 3
+    assert job_runs.get(started["run_id"])["items_done"] == 3
 
 
 def test_new_scores_reach_the_storefront_order_through_the_rebuild(api, queue):
@@ -480,7 +482,7 @@ def test_creators_register_and_their_orders_count_toward_their_score(api, queue)
 def test_ops_start_a_run_on_demand(api, queue):
     status, started = api.call("post", "/ops/jobs/scores", {}, bearer("ops", "ops1"))
     assert (status, started["started"]) == (202, True)
-    assert len(receive(SCORES_QUEUE)) > 0
+    assert len(receive(JOBS_QUEUE)) > 0
     assert api.call("post", "/ops/jobs/scores", {}, bearer())[0] == 403
     status, run = api.call("get", f"/ops/jobs/scores/{started['run_id']}", None,
                            bearer("ops", "ops1"))
@@ -493,7 +495,7 @@ def test_ops_cannot_run_an_incomplete_or_invalid_day(api, queue, day):
     status, body = api.call("post", "/ops/jobs/scores", {"day": day}, bearer("ops", "ops1"))
     assert (status, body["error"]["code"]) == (422, "validation_error")
     assert body["error"]["details"][0]["field"] == "day"
-    assert receive(SCORES_QUEUE) == []  # nothing started
+    assert receive(JOBS_QUEUE) == []  # nothing started
 
 
 def test_product_page_shows_the_product_score(api):

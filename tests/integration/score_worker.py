@@ -10,7 +10,7 @@ race on one DynamoDB and one SQS queue, as concurrent Lambda invocations would. 
   counters ENTITY DAY   that day's counters, as JSON
   seed-history SHOPS    30 days of counters for SHOPS shops with one product each
   start-run DAY FORCE   start the score run of DAY (FORCE: 1 or 0)
-  drain                 work the score queue until it is empty
+  drain                 work the jobs queue until it is empty
   scores                every current score and snapshot, as JSON
 """
 
@@ -22,7 +22,7 @@ import sys
 from chalicelib.domain.aggregation import PLATFORM, EntityInfo, product_key, shop_key
 from chalicelib.domain.clock import DAY_MS, now_ms
 from chalicelib.domain.events import Event, EventType
-from chalicelib.queues import SCORES_QUEUE, ensure_queue
+from chalicelib.queues import JOBS_QUEUE, ensure_queue
 from chalicelib.store import aggregates as aggregate_store
 from chalicelib.store.events import EventModel, from_domain
 from chalicelib.store.scores import ScoreModel
@@ -78,9 +78,9 @@ def start_run(day: str, force: str) -> None:
 
 
 def drain() -> None:
-    from local.pumps import drain_score_queue
+    from local.pumps import drain_job_queue
 
-    print(drain_score_queue())
+    print(drain_job_queue())
 
 
 def scores() -> None:
@@ -92,5 +92,5 @@ COMMANDS = {"write-events": write_events, "pump": pump, "counters": counters,
             "scores": scores}
 
 if __name__ == "__main__":
-    ensure_queue(SCORES_QUEUE, PREFIX)
+    ensure_queue(JOBS_QUEUE, PREFIX)
     COMMANDS[sys.argv[1]](*sys.argv[2:])
