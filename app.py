@@ -9,22 +9,24 @@ from chalice import Chalice, Cron, Rate
 
 from chalicelib.jobs import orders as order_jobs
 from chalicelib.observability import logger, metrics
-from chalicelib.queues import SCORES_QUEUE
+from chalicelib.queues import JOBS_QUEUE
 from chalicelib.routes._http import normalize_error_response
 from chalicelib.routes.aftercare import aftercare
+from chalicelib.routes.jobs import jobs_api
 from chalicelib.routes.merchant import merchant
 from chalicelib.routes.orders import orders_api
 from chalicelib.routes.scores import scores_api
+from chalicelib.routes.search import search_api
 from chalicelib.routes.shopper import shopper
 from chalicelib.routes.webhooks import webhooks
 
-# The deployed template points these at the stack's events stream and scores queue
+# The deployed template points these at the stack's events stream and jobs queue
 # (infra/build.py); chalice needs ARN-shaped values when it reads the app.
 EVENTS_STREAM_ARN = os.environ.get(
     "SHELF_EVENTS_STREAM_ARN",
     "arn:aws:dynamodb:us-east-1:000000000000:table/shelf-events/stream/1970-01-01T00:00:00.000")
-SCORES_QUEUE_ARN = os.environ.get("SHELF_SCORES_QUEUE_ARN",
-                                  f"arn:aws:sqs:us-east-1:000000000000:{SCORES_QUEUE}")
+JOBS_QUEUE_ARN = os.environ.get("SHELF_JOBS_QUEUE_ARN",
+                                f"arn:aws:sqs:us-east-1:000000000000:{JOBS_QUEUE}")
 
 app = Chalice(app_name="shelf-commerce")
 app.experimental_feature_flags.update({"BLUEPRINTS"})
@@ -34,6 +36,8 @@ app.register_blueprint(orders_api)
 app.register_blueprint(webhooks)
 app.register_blueprint(aftercare)
 app.register_blueprint(scores_api)
+app.register_blueprint(jobs_api)
+app.register_blueprint(search_api)
 
 
 @app.middleware("http")
@@ -76,7 +80,28 @@ def recalculate_scores(event):
     return score_jobs.start_run()
 
 
-# --- event-driven: stream of business events, and the score job's chunks --------------------
+@app.schedule(Rate(10, unit=Rate.MINUTES))  # a new analyzer version → one full reindex
+def ensure_search_index(event):
+    from chalicelib.jobs import search_index
+
+    return search_index.ensure_current_analyzer()
+
+
+@app.schedule(Rate(10, unit=Rate.MINUTES))
+def refresh_hot_queries(event):
+    from chalicelib.jobs import search_log as search_log_jobs
+
+    return search_log_jobs.refresh_hot_queries()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def rebuild_suggestions(event):
+    from chalicelib.jobs import search_log as search_log_jobs
+
+    return search_log_jobs.rebuild_suggestions()
+
+
+# --- event-driven: stream of business events, and every job's chunks ------------------------
 
 @app.on_dynamodb_record(stream_arn=EVENTS_STREAM_ARN, batch_size=100)
 def count_events(event):
@@ -85,8 +110,8 @@ def count_events(event):
     return event_jobs.handle_stream_batch(event.to_dict(), app.lambda_context)
 
 
-@app.on_sqs_message(queue_arn=SCORES_QUEUE_ARN, batch_size=5)
-def score_chunks(event):
-    from chalicelib.jobs import scores as score_jobs
+@app.on_sqs_message(queue_arn=JOBS_QUEUE_ARN, batch_size=5)
+def job_chunks(event):
+    from chalicelib.jobs import runner  # a job's own code loads with its first chunk
 
-    return score_jobs.handle_queue_batch(event.to_dict(), app.lambda_context)
+    return runner.handle_queue_batch(event.to_dict(), app.lambda_context)

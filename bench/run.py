@@ -16,7 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import cold_start, env, round_trips, score_job
+from bench import cold_start, env, round_trips, score_job, search_quality
 from bench.table import render
 
 
@@ -141,6 +141,10 @@ def _summary(results: dict) -> str:
         score_met, score_missed = score_job.summary_targets(results["score_job"])
         met += score_met
         missed += score_missed
+    if results.get("search_quality"):
+        search_met, search_missed = search_quality.summary_targets(results["search_quality"])
+        met += search_met
+        missed += search_missed
     errors = [f"{name} not measured" for name in results.get("errors", {})]
     return (f"SUMMARY: targets met: {'; '.join(met) or 'none'}. "
             f"missed: {'; '.join(missed) or 'none'}."
@@ -169,12 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"==> shelf bench {results['date']}: Python {results['machine']['python']}, "
           f"{results['machine']['cores']} cores, {results['machine']['platform']}", flush=True)
     steps = (
-        ("round_trips", "[1/4] round trips on moto", lambda: round_trips.run(progress)),
-        ("cold_start", f"[2/4] cold start, {args.repeat} runs per variant",
+        ("round_trips", "[1/5] round trips on moto", lambda: round_trips.run(progress)),
+        ("cold_start", f"[2/5] cold start, {args.repeat} runs per variant",
          lambda: cold_start.measure(args.repeat, progress)),
-        ("import_breakdown", "[3/4] import breakdown", lambda: cold_start.breakdown(progress)),
-        ("score_job", "[4/4] score job cost: domain in-process, DynamoDB on moto",
+        ("import_breakdown", "[3/5] import breakdown", lambda: cold_start.breakdown(progress)),
+        ("score_job", "[4/5] score job cost: domain in-process, DynamoDB on moto",
          lambda: score_job.run(progress)),
+        ("search_quality", "[5/5] search quality: baseline, ours on moto, analyzer cost",
+         lambda: search_quality.measure(progress)),
     )
     for key, title, step in steps:
         print(f"{title}", flush=True)
@@ -193,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         _breakdown_tables(results["import_breakdown"])
     if "score_job" in results:
         score_job.print_tables(results["score_job"])
+    if "search_quality" in results:
+        search_quality.print_tables(results["search_quality"])
     summary = _summary(results)
     results["summary"] = summary
     print(f"\n{summary}")

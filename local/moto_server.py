@@ -74,6 +74,73 @@ def narrow_table_queries() -> None:
     Table.query = query
 
 
+def back_up_touched_items_only() -> None:
+    """A TransactWriteItems backs up the items it touches, not a deep copy of every table it
+    touches: moto's copy made each transaction cost the size of its tables, so indexing a
+    catalogue (a postings table that grows with every product) was quadratic. The rollback is
+    the same: on a cancelled transaction every touched item is put back as it was. Safe under
+    SerializedMotoServer and single-threaded in-process tests, where no other write interleaves.
+    If a moto upgrade changes these internals, transactions are left as they are."""
+    import copy
+
+    from moto.dynamodb import models as dynamodb_models
+
+    backend = dynamodb_models.DynamoDBBackend
+    original = backend.transact_write_items
+    if getattr(original, "item_backups", False) or not hasattr(dynamodb_models, "copy"):
+        return
+
+    class _NoTableCopies:
+        @staticmethod
+        def deepcopy(value, *args):
+            return value  # the tables themselves: rolled back item by item below
+
+    def transact_write_items(self, transact_items):
+        backups = []
+        for entry in transact_items:
+            _, operation = next(iter(entry.items()))
+            table = self.tables.get(operation.get("TableName"))
+            if table is None:
+                continue
+            key = operation.get("Key") or _key_of(table, operation.get("Item", {}))
+            if key is None:
+                continue
+            current = self.get_item(operation["TableName"], key)
+            backups.append((operation["TableName"], key,
+                            copy.deepcopy(current.to_json()["Attributes"]) if current else None))
+        dynamodb_models.copy = _NoTableCopies
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table_name, key, attributes in reversed(backups):
+                if attributes is None:
+                    if self.get_item(table_name, key) is not None:
+                        self.delete_item(table_name, key)
+                else:
+                    self.put_item(table_name, attributes)
+            raise
+        finally:
+            dynamodb_models.copy = copy
+
+    def _key_of(table, item: dict) -> dict | None:
+        if table.hash_key_attr not in item:
+            return None
+        key = {table.hash_key_attr: item[table.hash_key_attr]}
+        if table.range_key_attr is not None and table.range_key_attr in item:
+            key[table.range_key_attr] = item[table.range_key_attr]
+        return key
+
+    transact_write_items.item_backups = True
+    backend.transact_write_items = transact_write_items
+
+
+def apply_patches() -> None:
+    """Everything this module changes in moto, for a server or for in-process moto alike."""
+    stop_instance_tracking()
+    narrow_table_queries()
+    back_up_touched_items_only()
+
+
 class SerializedMotoServer(ThreadedMotoServer):
     """ThreadedMotoServer that hands one request at a time to moto's backend."""
 
@@ -91,8 +158,7 @@ class SerializedMotoServer(ThreadedMotoServer):
 
 
 def start(host: str = "127.0.0.1", port: int = 0) -> tuple[SerializedMotoServer, str]:
-    stop_instance_tracking()
-    narrow_table_queries()
+    apply_patches()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = SerializedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()

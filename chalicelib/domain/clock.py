@@ -31,3 +31,23 @@ def day_to_iso(day: int) -> str:
 def iso_to_day(text: str) -> int:
     moment = datetime.fromisoformat(text).replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000) // DAY_MS
+
+
+BUSINESS_OFFSET_MS = 8 * 60 * 60 * 1000  # the platform's business day is Asia/Shanghai (UTC+8)
+
+
+def business_day(epoch_ms: int) -> str:
+    """The platform's business day (Asia/Shanghai, UTC+8, no daylight saving) of an instant,
+    as "YYYY-MM-DD": reports and the search log group by it, not by the UTC day."""
+    return day_to_iso((epoch_ms + BUSINESS_OFFSET_MS) // DAY_MS)
+
+
+def previous_business_day(epoch_ms: int) -> str:
+    """The last complete business day before the one `epoch_ms` falls in."""
+    return business_day(epoch_ms - DAY_MS)
+
+
+def business_day_start_ms(day: str) -> int:
+    """The instant a business day ("YYYY-MM-DD") begins: 00:00 in Shanghai, 16:00 UTC the day
+    before. Raises ValueError for text that is not a date."""
+    return iso_to_day(day) * DAY_MS - BUSINESS_OFFSET_MS

@@ -29,6 +29,7 @@ class EventType(StrEnum):
     AFTER_SALES_RETURNED = "after_sales_returned"
     AFTER_SALES_REFUNDED = "after_sales_refunded"
     SERVICE_SESSION = "service_session"
+    PRODUCT_CHANGED = "product_changed"  # catalogue: created, edited, on/off shelf, price, score
 
 
 @dataclass
@@ -66,3 +67,11 @@ def order_event(event_type: EventType, order, at: int, amount_fen: int | None = 
         live_id=order.source.live_id,
         data={key: value for key, value in data.items() if value is not None},
     )
+
+
+def product_changed(product_id: str, shop_id: str, revision: int, at: int) -> Event:
+    """A catalogue change, written with it, so read models that follow the catalogue (the
+    search index) learn of it from the events stream: the products table has no stream, since
+    one would fire on every stock decrement."""
+    return Event(event_id=ids.new_id("e", at), type=EventType.PRODUCT_CHANGED, at=at,
+                 shop_id=shop_id, product_ids=[product_id], data={"revision": revision})

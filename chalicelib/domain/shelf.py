@@ -36,6 +36,7 @@ class ShelfCard:
     in_stock: bool
     created_at: int
     rank: float
+    score: float | None = None  # the product score, as of the last write or rebuild
 
 
 def shelf_categories(product: Product) -> list[str]:
@@ -58,6 +59,7 @@ def card_for(
         sales_30d=stats.sales_30d,
         in_stock=product.total_stock > 0,
         created_at=product.created_at,
+        score=product.score,
         rank=comprehensive_rank(
             impressions=stats.impressions_30d,
             clicks=stats.clicks_30d,

@@ -7,10 +7,13 @@ from collections.abc import Callable
 
 
 def registry() -> dict[str, Callable[[], dict]]:
-    from chalicelib.jobs import orders, scores
+    from chalicelib.jobs import orders, scores, search_index, search_log
 
     return {
         "expire_unpaid_orders": orders.cancel_unpaid_orders,
         "complete_delivered_orders": orders.complete_delivered_orders,
         "recalculate_scores": scores.start_run,
+        "ensure_search_index": search_index.ensure_current_analyzer,
+        "refresh_hot_queries": search_log.refresh_hot_queries,
+        "rebuild_suggestions": search_log.rebuild_suggestions,
     }

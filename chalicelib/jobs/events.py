@@ -1,8 +1,14 @@
-"""The events-stream consumer: business events → daily counters (idempotent, partial failures).
+"""The events-stream consumer: one reader of the stream, routing each event by type to a small
+idempotent handler (partial failures reported per record).
 
-DynamoDB streams deliver at least once and in batches. Each record is handled on its own by
-Powertools' BatchProcessor: a record that fails is reported back as a partial batch failure (so
-only it is retried), and an event already counted is recognised by its processed mark.
+- catalogue events (product_changed) → the search index follows the product
+- order, review, after-sales and service events → daily counters for the scores
+
+DynamoDB streams deliver at least once and in batches (and a stream serves at most two readers
+per shard, hence one consumer). Each record is handled on its own by Powertools'
+BatchProcessor: a record that fails is reported back as a partial batch failure (so only it is
+retried). An event already counted is recognised by its processed mark; a product already
+indexed as it is now writes nothing.
 """
 
 from __future__ import annotations
@@ -42,7 +48,18 @@ def _handle_record(record) -> None:
     image = record.raw_event.get("dynamodb", {}).get("NewImage")
     if not image:
         return  # a removal: events are append-only, nothing to count
-    consume(to_domain(EventModel.from_raw_data(image)))
+    event = to_domain(EventModel.from_raw_data(image))
+    if event.type is EventType.PRODUCT_CHANGED:
+        _index(event)
+    else:
+        consume(event)
+
+
+def _index(event: Event) -> None:
+    from chalicelib.services import search_index  # the analyzer loads with the first one
+
+    for product_id in event.product_ids:
+        search_index.index_product(product_id)
 
 
 def consume(event: Event) -> bool:

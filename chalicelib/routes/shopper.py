@@ -31,7 +31,7 @@ def storefront(shop_id):
         **views.storefront_header(shop),
         "sort": sort.value,
         "category": category,
-        "items": [views.card(card) for card in cards],
+        "items": [views.card(card, shop) for card in cards],
         "next_cursor": next_cursor,
     })
 

@@ -104,18 +104,29 @@ def owner_product(product: Product) -> dict:
     }
 
 
-def card(card: ShelfCard) -> dict:
-    return {
-        "product_id": card.product_id,
-        "shop_id": card.shop_id,
-        "title": card.title,
-        "cover_image": card.cover_image,
-        "category": card.category,
-        "price_fen": card.min_price_fen,
-        "list_price_fen": card.list_price_fen,
-        "sales_30d": card.sales_30d,
-        "in_stock": card.in_stock,
-    }
+def card(card: ShelfCard, shop: Shop) -> dict:
+    """A storefront card, from the shelf read model."""
+    from chalicelib.schemas.cards import ProductCard
+
+    return ProductCard(
+        product_id=card.product_id, shop_id=card.shop_id, shop_name=shop.name,
+        title=card.title, cover_image=card.cover_image, category=card.category,
+        price_fen=card.min_price_fen, list_price_fen=card.list_price_fen,
+        sales_30d=card.sales_30d, in_stock=card.in_stock, score=card.score,
+    ).model_dump()
+
+
+def product_card(product: Product, shop: Shop, matched: list[str] | None = None) -> dict:
+    """A live card, from the product item itself (search, mall, recommendations)."""
+    from chalicelib.schemas.cards import ProductCard
+
+    return ProductCard(
+        product_id=product.product_id, shop_id=product.shop_id, shop_name=shop.name,
+        title=product.title, cover_image=product.images[0] if product.images else None,
+        category=product.category, price_fen=product.min_price_fen,
+        list_price_fen=product.min_list_price_fen, sales_30d=product.stats.sales_30d,
+        in_stock=product.total_stock > 0, score=product.score, matched=matched,
+    ).model_dump()
 
 
 def bundle_summary(bundle: BundleSummary) -> dict:

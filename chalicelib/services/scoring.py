@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from chalicelib.domain import scores as formulas
 from chalicelib.domain.aggregation import PLATFORM, EntityInfo, category_key, shop_key
+from chalicelib.domain.clock import now_ms
 from chalicelib.store import aggregates as aggregate_store
 from chalicelib.store import creators as creator_store
 from chalicelib.store import products as product_store
@@ -102,4 +103,4 @@ def _copy_to_item(entity: EntityInfo, total: float | None) -> bool:
     if entity.kind == "creator":
         creator_store.set_score(entity_id, total)
         return False  # no shelf shows creators
-    return product_store.set_score(entity_id, total)
+    return product_store.set_score(entity_id, total, now_ms())

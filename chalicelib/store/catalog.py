@@ -12,8 +12,10 @@ from pynamodb.expressions.condition import size
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.catalog import MAX_BUNDLES_PER_SHOP, Bundle, BundleSummary, Product, Shop
+from chalicelib.domain.events import product_changed
 from chalicelib.domain.shelf import card_for, category_count_deltas, shelf_categories
 from chalicelib.store import bundles as bundle_table
+from chalicelib.store import events as event_table
 from chalicelib.store import products as product_table
 from chalicelib.store import shops as shop_table
 from chalicelib.store.base import connection
@@ -74,7 +76,8 @@ def create_shop(shop: Shop) -> None:
 
 
 def save_product(before: Product | None, after: Product, shop: Shop) -> None:
-    """Write a product, its shelf cards and the shop's tab counts in one transaction.
+    """Write a product, its shelf cards, the shop's tab counts and a catalogue event in one
+    transaction.
 
     Guarded by the product's revision (merchant edits do not overwrite each other), the shop's
     shelf version (a rebuild flip forces a retry) and the shop's owner.
@@ -82,6 +85,8 @@ def save_product(before: Product | None, after: Product, shop: Shop) -> None:
     def build(tx: TransactWrite) -> None:
         _write_product_item(tx, before, after)
         _write_cards(tx, before, after, shop)
+        event_table.save_in(tx, product_changed(after.product_id, after.shop_id, after.revision,
+                                                after.updated_at))
         tx.update(
             ShopModel(shop.shop_id),
             actions=_shop_catalog_actions(category_count_deltas(before, after)),

@@ -6,6 +6,8 @@ is one item and a stock change is one conditional update on `skus[i].stock`.
 
 from __future__ import annotations
 
+import zlib
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -13,12 +15,18 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.exceptions import UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain import ids
 from chalicelib.domain.catalog import Product, ProductStats, ProductStatus, RatingSummary, Sku
-from chalicelib.store.base import differs, table_meta
+from chalicelib.domain.events import product_changed
+from chalicelib.store import events as event_table
+from chalicelib.store.base import connection, differs, table_meta
+
+CATALOG_SHARDS = 16  # the whole-catalogue listing (a reindex) reads these in parallel
 
 
 class SkuMap(MapAttribute):
@@ -53,6 +61,18 @@ class ByShopIndex(GlobalSecondaryIndex):
     product_id = UnicodeAttribute(range_key=True)
 
 
+class ByCatalogShard(GlobalSecondaryIndex):
+    """Every product, spread over CATALOG_SHARDS partitions: what a full reindex lists, page by
+    page, instead of scanning the table. Keys only: the job reads the products it lists."""
+
+    class Meta:
+        index_name = "by_catalog_shard"
+        projection = KeysOnlyProjection()
+
+    catalog_shard = UnicodeAttribute(hash_key=True)
+    product_id = UnicodeAttribute(range_key=True)
+
+
 class ProductModel(Model):
     Meta = table_meta("products")
 
@@ -72,8 +92,14 @@ class ProductModel(Model):
     revision = NumberAttribute(default=0)
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
+    catalog_shard = UnicodeAttribute(null=True)
 
     by_shop = ByShopIndex()
+    by_catalog_shard = ByCatalogShard()
+
+
+def catalog_shard(product_id: str) -> str:
+    return str(zlib.crc32(product_id.encode()) % CATALOG_SHARDS)
 
 
 class StockWouldGoNegative(Exception):
@@ -130,6 +156,7 @@ def from_domain(product: Product) -> ProductModel:
         revision=product.revision,
         created_at=product.created_at,
         updated_at=product.updated_at,
+        catalog_shard=catalog_shard(product.product_id),
     )
 
 
@@ -181,15 +208,28 @@ def all_shop_products(shop_id: str):
         yield to_domain(model)
 
 
-def set_score(product_id: str, score: float | None) -> bool:
-    """Copy the product score onto the product item (stock and revision are left alone); True
-    when it changed. Nothing is written when it did not."""
+def catalog_page(shard: int, limit: int, start_key: dict | None) -> tuple[list[str], dict | None]:
+    """One page of one catalogue shard's product ids (jobs only): (ids, key to go on from)."""
+    results = ProductModel.by_catalog_shard.query(
+        str(shard), limit=limit, page_size=limit, last_evaluated_key=start_key)
+    product_ids = [model.product_id for model in results]
+    return product_ids, results.last_evaluated_key
+
+
+def set_score(product_id: str, score: float | None, now_ms: int) -> bool:
+    """Copy the product score onto the product item (stock and revision are left alone), with
+    a catalogue event in the same transaction (the score moves the product's search rank);
+    True when it changed. Nothing is written when it did not."""
+    shop_id = ids.shop_of_product(product_id) or ""
     try:
-        ProductModel(product_id).update(
-            actions=[ProductModel.score.set(score)],
-            condition=ProductModel.product_id.exists() & differs(ProductModel.score, score))
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(ProductModel(product_id), actions=[ProductModel.score.set(score)],
+                      condition=ProductModel.product_id.exists()
+                      & differs(ProductModel.score, score))
+            event_table.save_in(tx, product_changed(product_id, shop_id, -1, now_ms))
+    except TransactWriteError as error:
+        if not any(reason is not None and reason.code == "ConditionalCheckFailed"
+                   for reason in error.cancellation_reasons or []):
             raise
         return False
     return True

@@ -66,6 +66,7 @@ class ShelfCardModel(Model):
     in_stock = BooleanAttribute()
     created_at = NumberAttribute()
     rank = NumberAttribute()
+    score = NumberAttribute(null=True)
 
     by_rank = ByRank()
     by_sales = BySales()
@@ -106,6 +107,7 @@ def to_domain(model: ShelfCardModel) -> ShelfCard:
         in_stock=bool(model.in_stock),
         created_at=int(model.created_at),
         rank=float(model.rank),
+        score=None if model.score is None else float(model.score),
     )
 
 

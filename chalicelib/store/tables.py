@@ -18,6 +18,8 @@ from chalicelib.store.orders import OrderModel
 from chalicelib.store.products import ProductModel
 from chalicelib.store.reviews import ReviewModel
 from chalicelib.store.scores import ScoreModel
+from chalicelib.store.search_index import DocModel, LexiconModel, PostingModel
+from chalicelib.store.search_log import SearchLogModel
 from chalicelib.store.service_sessions import ServiceSessionModel
 from chalicelib.store.shelves import ShelfCardModel
 from chalicelib.store.shops import ShopModel
@@ -43,6 +45,10 @@ MODELS: dict[str, type[Model]] = {
     "creators": CreatorModel,
     "campaigns": CampaignModel,
     "enrollments": EnrollmentModel,
+    "search_postings": PostingModel,
+    "search_docs": DocModel,
+    "search_lexicon": LexiconModel,
+    "search_log": SearchLogModel,
 }
 
 # Tables whose items expire, and the attribute DynamoDB's TTL reads.
@@ -50,6 +56,8 @@ TTL_ATTRIBUTES: dict[str, str] = {
     "carts": "expires_at",
     "idempotency": "expiration",
     "processed_events": "expires_at",
+    "search_lexicon": "expires_at",
+    "search_log": "expires_at",
 }
 
 # Tables whose changes feed stream consumers.

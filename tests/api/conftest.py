@@ -9,6 +9,9 @@ from tests.support import bearer
 
 @pytest.fixture
 def aws():
+    from local.moto_server import apply_patches
+
+    apply_patches()  # transactions back up the items they touch, as on `make run`'s server
     with mock_aws():
         from chalicelib.store.tables import create_missing_tables
 
