@@ -217,6 +217,11 @@ def _prepare_database(port: int) -> None:
     if seed_if_empty(progress=detail, catalog=catalog):
         step("scores: the daily score job, once, over the demo history")
         run_score_job(progress=detail)
+    step("search: suggestions and hot queries, once, so the first keystroke has them")
+    from chalicelib.jobs import search_log
+
+    detail(f"  suggestions: {search_log.rebuild_suggestions()}")
+    detail(f"  hot queries: {search_log.refresh_hot_queries()}")
     base = f"http://{HOST}:{port}"
     step("try it (once chalice local below says it is serving)")
     for shop in catalog.shops[:3]:

@@ -26,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from chalicelib.domain import pinyin
@@ -130,8 +131,16 @@ def segment(run: str, for_search: bool) -> list[str]:
     """Han words of one run: precise mode for queries, search mode (precise words plus their
     dictionary sub-words, 洗地机 → 洗地, 洗地机) for documents, so each query word is indexed."""
     segmenter = _segmenter()
-    words = segmenter.cut_for_search(run, True) if for_search else segmenter.cut(run, True)
-    return [word for word in words if word.strip()]
+    if not for_search:
+        return [word for word in segmenter.cut(run, True) if word.strip()]
+    words = [word for word in segmenter.cut_for_search(run, True) if word.strip()]
+    # search mode looks for sub-words of two and three characters only: add the longer
+    # catalogue words inside a word (一级能效 in 新一级能效), so a query for them finds it
+    known = dictionary().frequencies
+    inner = [word[start:start + length] for word in words if len(word) > 4
+             for length in range(4, len(word)) for start in range(len(word) - length + 1)
+             if word[start:start + length] in known]
+    return words + inner
 
 
 # --- documents ---------------------------------------------------------------------------------
@@ -169,12 +178,26 @@ def _document_terms(text: str, readings: bool = True, bigrams: bool = True) -> l
         if run.kind == "han":
             for word in segment(run.text, for_search=True):
                 terms.extend(_word_terms(word) if readings else [PREFIX[Kind.WORD] + word])
+            if readings:
+                terms.extend(_pair_initials(run.text))
             if bigrams:
                 terms.extend(PREFIX[Kind.BIGRAM] + run.text[i:i + 2]
                              for i in range(len(run.text) - 1))
         else:
             terms.append(PREFIX[Kind.WORD] + run.text)
         terms.extend(_joined_terms(run, following, text))
+    return terms
+
+
+def _pair_initials(run: str) -> list[str]:
+    """Initials of two words in a row (初级会计 → cjkj, 银行从业 → yhcy): shoppers abbreviate
+    a phrase, not only a word."""
+    words = [word for word in segment(run, for_search=False) if len(word) >= 2]
+    terms = []
+    for first, second in pairwise(words):
+        syllables = pinyin.reading(first + second)
+        if len(syllables) == len(first) + len(second):
+            terms.append(PREFIX[Kind.INITIALS] + pinyin.initials(syllables))
     return terms
 
 
@@ -364,8 +387,9 @@ def _han_units(run: str) -> list[Unit]:
     while position < len(run):
         correction = _correction(run, syllables, position) if aligned else None
         if correction is None:
-            pending += run[position]
-            position += 1
+            known = _catalogue_word_at(run, position)  # as written: kept whole, not re-read
+            pending += run[position:position + max(known, 1)]
+            position += max(known, 1)
             continue
         units.extend(_segmented_units(pending))
         pending = ""
@@ -379,20 +403,29 @@ def _han_units(run: str) -> list[Unit]:
 
 
 def _correction(run: str, syllables: tuple[str, ...], start: int) -> tuple[str, list[str]] | None:
-    """The longest window from `start` whose reading is a catalogue word written differently."""
-    known = dictionary().frequencies
+    """The longest window from `start` whose reading is a catalogue word written differently:
+    the same reading (洗地鸡, 空掉), or a fuzzy one (防嗮) unless the window is a word of its
+    own (风扇 is not a misspelt 风尚)."""
+    lexicon = _lexicon()
     for length in range(min(MAX_WINDOW, len(run) - start), 1, -1):
         window = run[start:start + length]
-        if window in known:
+        if window in dictionary().frequencies:
             return None  # a catalogue word as written: nothing to correct here
         window_syllables = syllables[start:start + length]
-        lexicon = _lexicon()
-        words = lexicon.by_reading.get("".join(window_syllables)) or \
-            lexicon.by_fuzzy_reading.get(pinyin.fuzzy_key(window_syllables), [])
+        words = lexicon.by_reading.get("".join(window_syllables), [])
+        if not words and not _segmenter().has_word(window):
+            words = lexicon.by_fuzzy_reading.get(pinyin.fuzzy_key(window_syllables), [])
         words = [word for word in words if len(word) == length]
         if words:
             return window, words[:2]
     return None
+
+
+def _catalogue_word_at(run: str, start: int) -> int:
+    """The length of the longest catalogue word written at `start`, 0 when none."""
+    known = dictionary().frequencies
+    return next((length for length in range(min(MAX_WINDOW, len(run) - start), 1, -1)
+                 if run[start:start + length] in known), 0)
 
 
 def _segmented_units(text: str) -> list[Unit]:

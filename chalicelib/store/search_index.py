@@ -233,14 +233,21 @@ def _condition_failed(error: TransactWriteError) -> bool:
 
 
 def add_deletion_keys(keys_by_term: dict[str, list[str]]) -> int:
-    """ADD each Latin term to the sets of its deletion keys (a set ADD is idempotent; a term
-    whose products all left stays listed and finds no postings). Returns keys written."""
-    updates = [(key, term) for term, keys in sorted(keys_by_term.items()) for key in keys]
-    for start in range(0, len(updates), 100):
+    """ADD each Latin term to the sets of its deletion keys: one update per key with all its
+    terms (a transaction may touch an item once; vivo and vivio share keys), 100 keys per
+    transaction. A set ADD is idempotent; a term whose products all left stays listed and
+    finds no postings. Returns keys written."""
+    terms_by_key: dict[str, set[str]] = {}
+    for term, keys in keys_by_term.items():
+        for key in keys:
+            terms_by_key.setdefault(key, set()).add(term)
+    keys = sorted(terms_by_key)
+    for start in range(0, len(keys), 100):
         with TransactWrite(connection=connection()) as tx:
-            for key, term in updates[start:start + 100]:
-                tx.update(LexiconModel(f"del#{key}"), actions=[LexiconModel.terms.add({term})])
-    return len(updates)
+            for key in keys[start:start + 100]:
+                tx.update(LexiconModel(f"del#{key}"),
+                          actions=[LexiconModel.terms.add(terms_by_key[key])])
+    return len(keys)
 
 
 # --- reading ---------------------------------------------------------------------------------

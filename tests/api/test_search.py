@@ -264,3 +264,15 @@ def test_a_bad_token_is_refused_but_no_token_is_fine(api):
     assert search(api, q="空调")[0] == 200
     status, body = api.call("get", "/search?q=kt", headers={"Authorization": "Bearer nope"})
     assert (status, body["error"]["code"]) == (401, "invalid_token")
+
+
+def test_latin_words_that_share_deletion_keys_index_in_one_go(api):
+    # vivo and vivio (and x100, x10) share keys: each key is updated once per transaction
+    shop = api.create_shop(name="手机店")
+    product_id = api.create_product(shop["shop_id"], product_body(
+        title="vivo X100 Pro vivio x10 手机", category="手机", attributes={"品牌": "vivo"}))[
+        "product_id"]
+    pump_stream()
+    assert DocModel.count(product_id) == 1
+    assert "vivo" in LexiconModel.get("del#vio").terms
+    assert titles(search(api, q="vivo x100")[1]) == ["vivo X100 Pro vivio x10 手机"]

@@ -203,3 +203,17 @@ def test_a_typo_joined_to_digits_keeps_them_for_its_corrections():
 def test_abbreviations_follow_the_phrase_reading_only():
     # 虾 also reads ha, but nobody abbreviates 虾干 as hg
     assert unit_terms("hg") == [["w:hg", "i:hg"]]
+
+
+def test_a_catalogue_word_is_never_re_read_from_inside():
+    # 风扇 inside 冷风扇 reads like the series 风尚 with fuzzy pinyin; it is a word as written
+    assert unit_terms("冷风扇") == [["w:冷风扇", "p:lengfengshan"]]
+    assert unit_terms("风扇") == [["w:风扇", "p:fengshan"]]  # a word of its own, not a typo
+
+
+def test_longer_catalogue_words_inside_a_word_are_indexed():
+    assert "w:一级能效" in terms_of("新一级能效 变频空调")  # search mode stops at 3 characters
+
+
+def test_two_words_in_a_row_are_indexed_by_their_initials_too():
+    assert {"i:cj", "i:kj", "i:cjkj"} <= terms_of("初级会计实务")
