@@ -9,7 +9,9 @@ import json
 class EventsStreamPump:
     """Reads the events table's DynamoDB stream shard by shard, from where it left off."""
 
-    def __init__(self):
+    def __init__(self, from_end: bool = False):
+        """`from_end`: read only what is written from now on (the local runner, after loading
+        demo data that reflects every event already in the stream); else from the start."""
         import boto3
 
         from chalicelib.settings import get_settings
@@ -20,6 +22,18 @@ class EventsStreamPump:
         self._ddb = boto3.client("dynamodb", region_name=region)
         self._streams = boto3.client("dynamodbstreams", region_name=region)
         self._iterators: dict[str, str | None] = {}
+        if from_end:
+            arn = self._stream_arn()
+            for shard in self._shards(arn) if arn else []:
+                self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST",
+                )["ShardIterator"]
+
+    def _stream_arn(self) -> str | None:
+        return self._ddb.describe_table(TableName=self._table)["Table"].get("LatestStreamArn")
+
+    def _shards(self, arn: str) -> list[dict]:
+        return self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
 
     def pump(self) -> int:
         """Hand every new record to the stream handler; returns how many were handled."""
@@ -35,11 +49,10 @@ class EventsStreamPump:
         return handled
 
     def _new_records(self):
-        arn = self._ddb.describe_table(TableName=self._table)["Table"].get("LatestStreamArn")
+        arn = self._stream_arn()
         if not arn:
             return
-        shards = self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-        for shard in shards:
+        for shard in self._shards(arn):
             shard_id = shard["ShardId"]
             iterator = self._iterators.get(shard_id) or self._streams.get_shard_iterator(
                 StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON",

@@ -150,11 +150,11 @@ def _run(started: float) -> int:
     scheduler_stop = threading.Event()
     try:
         try:
-            _prepare_database(port)
+            seeded = _prepare_database(port)
         except SettingsError as error:
             step(f"settings: {error}")
             return 2
-        start_local_scheduler(scheduler_stop, _pollers())
+        start_local_scheduler(scheduler_stop, _pollers(skip_backlog=seeded))
         return _serve(port, started)
     finally:
         scheduler_stop.set()
@@ -203,20 +203,24 @@ def _start_dynamodb(moto_port: int):
     return server
 
 
-def _prepare_database(port: int) -> None:
+def _prepare_database(port: int) -> bool:
+    """Tables, queue and demo data; True when the demo data was loaded now."""
     # chalicelib reads the environment when imported: only now is it complete.
     from chalicelib.store.tables import create_missing_tables
     from local.demo_data import build_demo_catalog
-    from local.seed import seed_if_empty
+    from local.seed import load_search_index, seed_if_empty
 
     step("tables and queue")
     create_missing_tables(progress=detail)
     ensure_local_queue()
     step("demo data")
     catalog = build_demo_catalog()
-    if seed_if_empty(progress=detail, catalog=catalog):
+    seeded = seed_if_empty(progress=detail, catalog=catalog, search_index=False)
+    if seeded:
         step("scores: the daily score job, once, over the demo history")
         run_score_job(progress=detail)
+        step("search: the index of the scored catalogue, in bulk")
+        load_search_index(catalog, detail)  # reflects every event so far: the stream skips them
     step("search: suggestions and hot queries, once, so the first keystroke has them")
     from chalicelib.jobs import search_log
 
@@ -229,6 +233,7 @@ def _prepare_database(port: int) -> None:
     product = catalog.listed_products()[0]
     detail(f"  product page: {base}/products/{product.product_id}")
     detail("  merchant token for the first shop: make token ROLE=merchant SUB=m1")
+    return seeded
 
 
 def ensure_local_queue() -> None:
@@ -259,7 +264,10 @@ def run_score_job(progress: Callable[[str], object], force: bool = False) -> dic
     return summary
 
 
-def _pollers() -> tuple[Callable[[], int], ...]:
+def _pollers(skip_backlog: bool = False) -> tuple[Callable[[], int], ...]:
+    """The stream and queue pollers. `skip_backlog`: the stream is read from its end, since
+    the demo data just loaded (counters and the search index in bulk) reflects every event
+    already in it."""
     from local.pumps import EventsStreamPump, drain_job_queue
 
     def count_events() -> int:
@@ -268,7 +276,7 @@ def _pollers() -> tuple[Callable[[], int], ...]:
     def job_chunks() -> int:
         return drain_job_queue()
 
-    stream = EventsStreamPump()
+    stream = EventsStreamPump(from_end=skip_backlog)
     return count_events, job_chunks
 
 

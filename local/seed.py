@@ -36,8 +36,10 @@ def shops_table_is_empty() -> bool:
 
 
 def seed_if_empty(progress: Callable[[str], object] = print, *,
-                  catalog: DemoCatalog | None = None) -> bool:
-    """Load the demo catalog when the shops table is empty; True when it loaded.
+                  catalog: DemoCatalog | None = None, search_index: bool = True) -> bool:
+    """Load the demo catalog when the shops table is empty; True when it loaded. With
+    `search_index` False the caller loads the search index itself (`load_search_index`), once
+    what it runs next (the score job) has changed the products.
 
     One writer, on purpose: moto's TransactWriteItems is not thread-safe (it deep-copies whole
     tables while other requests change them, and concurrent transactions fail with HTTP 500), so
@@ -57,7 +59,7 @@ def seed_if_empty(progress: Callable[[str], object] = print, *,
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _load(catalog, progress)
+        _load(catalog, progress, search_index)
     finally:
         if collecting:
             gc.enable()
@@ -70,7 +72,7 @@ def seed_if_empty(progress: Callable[[str], object] = print, *,
     return True
 
 
-def _load(catalog: DemoCatalog, progress: Callable[[str], object]) -> None:
+def _load(catalog: DemoCatalog, progress: Callable[[str], object], search_index: bool) -> None:
     for shop in catalog.shops:
         catalog_store.create_shop(shop)
     progress(f"  demo data: {len(catalog.shops)} shops created")
@@ -84,17 +86,24 @@ def _load(catalog: DemoCatalog, progress: Callable[[str], object]) -> None:
             progress(f"  demo data: {loaded}/{total} products")
     for bundle in catalog.bundles:
         catalog_store.save_bundle(bundle, catalog.bundle_summary(bundle), shops[bundle.shop_id])
-    _load_search_index(catalog, shops, progress)
+    if search_index:
+        load_search_index(catalog, progress)
     _load_scores_world(catalog, progress)
 
 
-def _load_search_index(catalog: DemoCatalog, shops: dict, progress: Callable[[str], object]):
-    """The demo catalogue's search index in bulk. The products' catalogue events still reach
-    the stream consumer, which finds each product indexed as it is and writes nothing."""
+def load_search_index(catalog: DemoCatalog, progress: Callable[[str], object]) -> None:
+    """The demo catalogue's search index in bulk, from the products and shops as stored now.
+    The products' catalogue events still reach the stream consumer, which finds each product
+    indexed as it is and writes nothing."""
     from chalicelib.services.search_index import load_index
+    from chalicelib.store import products as product_store
+    from chalicelib.store import shops as shop_store
 
     started = time.monotonic()
-    loaded = load_index(catalog.products, shops, now_ms())
+    shops = {shop.shop_id: shop_store.get_shop(shop.shop_id) for shop in catalog.shops}
+    products = [product for shop_id in shops
+                for product in product_store.all_shop_products(shop_id)]
+    loaded = load_index(products, shops, now_ms())
     progress(f"  demo data: search index of {loaded['products']} products "
              f"({loaded['postings']} postings over {loaded['terms']} terms) "
              f"in {time.monotonic() - started:.1f}s")
