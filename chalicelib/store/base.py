@@ -6,6 +6,7 @@ AWS_ENDPOINT_URL, so the same code talks to moto, to a local DynamoDB, or to AWS
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 from pynamodb.connection import Connection
@@ -41,3 +42,24 @@ def differs(attribute, value):
     if value is None:
         return attribute.exists()
     return attribute.does_not_exist() | (attribute != value)
+
+
+_MAX_UNPROCESSED_RETRIES = 5
+
+
+def batch_get_items(request: dict) -> dict[str, list[dict]]:
+    """One BatchGetItem (`RequestItems`, ≤ 100 keys): raw items by table name. Keys DynamoDB
+    leaves unprocessed (throttling) are asked again with backoff, each a round trip more."""
+    found: dict[str, list[dict]] = {}
+    attempt = 0
+    while request:
+        response = connection().client.batch_get_item(RequestItems=request)
+        for table_name, items in response.get("Responses", {}).items():
+            found.setdefault(table_name, []).extend(items)
+        request = response.get("UnprocessedKeys") or {}
+        attempt += 1
+        if request and attempt > _MAX_UNPROCESSED_RETRIES:
+            raise RuntimeError("DynamoDB kept keys unprocessed; try again")
+        if request:
+            time.sleep(0.05 * 2**attempt)
+    return found

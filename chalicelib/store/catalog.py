@@ -6,8 +6,6 @@ reader ever sees a product without its card or a count that disagrees with the g
 
 from __future__ import annotations
 
-import time
-
 from pynamodb.expressions.condition import size
 from pynamodb.transactions import TransactWrite
 
@@ -18,13 +16,11 @@ from chalicelib.store import bundles as bundle_table
 from chalicelib.store import events as event_table
 from chalicelib.store import products as product_table
 from chalicelib.store import shops as shop_table
-from chalicelib.store.base import connection
+from chalicelib.store.base import batch_get_items
 from chalicelib.store.products import ProductModel
 from chalicelib.store.shelves import ShelfCardModel, card_model, shelf_key
 from chalicelib.store.shops import BundleSummaryMap, ShopModel
 from chalicelib.store.transactions import run_transaction
-
-_MAX_UNPROCESSED_RETRIES = 5
 
 
 class ConcurrentChange(Exception):
@@ -36,10 +32,7 @@ class BundleLimitReached(Exception):
 
 
 def batch_get(shop_ids=(), product_ids=(), bundle_ids=()) -> dict:
-    """Items from several tables in one BatchGetItem: {"shops": {...}, "products": {...}, ...}.
-
-    Unprocessed keys (throttling) are retried with backoff; each retry is one more round trip.
-    """
+    """Items from several tables in one BatchGetItem: {"shops": {...}, "products": {...}, ...}."""
     wanted = [
         (ShopModel, shop_table, "shops", "shop_id", sorted(set(shop_ids))),
         (ProductModel, product_table, "products", "product_id", sorted(set(product_ids))),
@@ -50,18 +43,7 @@ def batch_get(shop_ids=(), product_ids=(), bundle_ids=()) -> dict:
         for model, module, _, _, keys in wanted
         if keys
     }
-    raw_items: dict[str, list] = {}
-    attempt = 0
-    while request:
-        response = connection().client.batch_get_item(RequestItems=request)
-        for table_name, items in response.get("Responses", {}).items():
-            raw_items.setdefault(table_name, []).extend(items)
-        request = response.get("UnprocessedKeys") or {}
-        attempt += 1
-        if request and attempt > _MAX_UNPROCESSED_RETRIES:
-            raise RuntimeError("DynamoDB kept keys unprocessed; try again")
-        if request:
-            time.sleep(0.05 * 2**attempt)
+    raw_items = batch_get_items(request)
     found: dict[str, dict] = {}
     for model, module, name, key_name, _ in wanted:
         items = raw_items.get(model.Meta.table_name, [])

@@ -14,7 +14,6 @@ lexicon of deletion keys (Latin typos), suggestions and index metadata.
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -32,7 +31,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.search import Facts, Posting, TermPostings
-from chalicelib.store.base import connection, table_meta
+from chalicelib.store.base import batch_get_items, connection, table_meta
 
 HEADER = "#"  # the doc id of a term's header item
 HEADER_IMPACT = 1e15  # above every posting's impact: the header comes first in impact order
@@ -308,18 +307,9 @@ def deletion_sets(keys: list[str]) -> dict[str, set[str]]:
     """Latin terms listed under each deletion key: one BatchGetItem (≤ 100 keys)."""
     table = LexiconModel.Meta.table_name
     request = {table: {"Keys": [{"key": {"S": f"del#{key}"}} for key in keys[:100]]}}
-    found: dict[str, set[str]] = {}
-    attempt = 0
-    while request:
-        response = connection().client.batch_get_item(RequestItems=request)
-        for item in response.get("Responses", {}).get(table, []):
-            found[item["key"]["S"].removeprefix("del#")] = set(item.get("terms", {}).get("SS",
-                                                                                        []))
-        request = response.get("UnprocessedKeys") or {}
-        attempt += 1
-        if request:
-            time.sleep(0.05 * 2**attempt)
-    return found
+    items = batch_get_items(request).get(table, []) if keys else []
+    return {item["key"]["S"].removeprefix("del#"): set(item.get("terms", {}).get("SS", []))
+            for item in items}
 
 
 def all_terms_count(product_id: str) -> int:
@@ -335,15 +325,8 @@ def document_frequencies(terms: list[str]) -> dict[str, int]:
     for start in range(0, len(terms), 100):
         request = {table: {"Keys": [{"term": {"S": term}, "doc": {"S": HEADER}}
                                     for term in terms[start:start + 100]]}}
-        attempt = 0
-        while request:
-            response = connection().client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(table, []):
-                found[item["term"]["S"]] = int(item.get("df", {}).get("N", "0"))
-            request = response.get("UnprocessedKeys") or {}
-            attempt += 1
-            if request:
-                time.sleep(0.05 * 2**attempt)
+        for item in batch_get_items(request).get(table, []):
+            found[item["term"]["S"]] = int(item.get("df", {}).get("N", "0"))
     return found
 
 

@@ -20,6 +20,17 @@ def aws():
 
 
 @pytest.fixture
+def queue(aws, monkeypatch):
+    """The jobs queue on moto SQS. Visibility 0: a failed chunk is handed out again at once,
+    as SQS does after the timeout."""
+    from chalicelib.queues import JOBS_QUEUE, ensure_queue
+
+    url = ensure_queue(JOBS_QUEUE, "shelf-test-", visibility_timeout=0)
+    monkeypatch.setenv("SHELF_JOBS_QUEUE_URL", url)
+    return url
+
+
+@pytest.fixture
 def client(aws):
     from app import app
 

@@ -9,21 +9,13 @@ import pytest
 
 from chalicelib.jobs import runner
 from chalicelib.jobs.runner import Job, Phase
-from chalicelib.queues import JOBS_QUEUE, ensure_queue, receive
+from chalicelib.queues import JOBS_QUEUE, receive
 from local.pumps import drain_job_queue
 from tests.support import bearer
 
 # phase 0: two shards of three items each; with chunks of 2, each shard takes a continuation
 ITEMS = {0: ["a0", "a1", "a2"], 1: ["b0", "b1", "b2"]}
 OPS = bearer("ops", "ops1")
-
-
-@pytest.fixture
-def queue(aws, monkeypatch):
-    # visibility 0: a failed chunk is handed out again at once, as SQS does after the timeout
-    url = ensure_queue(JOBS_QUEUE, "shelf-test-", visibility_timeout=0)
-    monkeypatch.setenv("SHELF_JOBS_QUEUE_URL", url)
-    return url
 
 
 class FakeJob:

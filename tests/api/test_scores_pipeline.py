@@ -18,7 +18,7 @@ from chalicelib.domain.scores import day_of
 from chalicelib.jobs import events as event_jobs
 from chalicelib.jobs import runner
 from chalicelib.jobs import scores as score_jobs
-from chalicelib.queues import JOBS_QUEUE, ensure_queue, receive
+from chalicelib.queues import JOBS_QUEUE, receive
 from chalicelib.store import aggregates as aggregate_store
 from chalicelib.store import job_runs
 from chalicelib.store import scores as score_store
@@ -29,24 +29,9 @@ from chalicelib.store.scores import ScoreModel
 from chalicelib.store.shops import ShopModel
 from local.pumps import drain_job_queue
 from tests.api.test_reviews import delivered_order, make_shelf
-from tests.support import bearer, dynamodb_calls
+from tests.support import bearer, dynamodb_calls, stream_record
 
 TODAY = day_of(now_ms())
-
-
-@pytest.fixture
-def queue(aws, monkeypatch):
-    # visibility 0: a failed chunk is handed out again at once, as SQS does after the timeout
-    url = ensure_queue(JOBS_QUEUE, "shelf-test-", visibility_timeout=0)
-    monkeypatch.setenv("SHELF_JOBS_QUEUE_URL", url)
-    return url
-
-
-def stream_record(model: EventModel, sequence: int) -> dict:
-    raw = model.serialize()
-    return {"eventID": f"rec-{sequence}", "eventName": "INSERT", "eventSource": "aws:dynamodb",
-            "dynamodb": {"NewImage": raw, "SequenceNumber": str(sequence),
-                         "StreamViewType": "NEW_IMAGE"}}
 
 
 def counters(entity, day):

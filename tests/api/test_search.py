@@ -4,11 +4,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib.jobs import events as event_jobs
 from chalicelib.store.events import EventModel
 from chalicelib.store.products import ProductModel
 from chalicelib.store.search_index import DocModel, LexiconModel, PostingModel
-from tests.support import bearer, dynamodb_calls, product_body, sku
+from tests.support import bearer, dynamodb_calls, product_body, pump_stream, sku
 
 CATALOGUE = [
     ("追觅X20 Pro无线洗地机 自清洁 热水洗", "洗地机", "追觅", 299900),
@@ -27,19 +26,6 @@ def search(api, **params):
 
 def titles(body):
     return [item["title"] for item in body["items"]]
-
-
-def pump_stream():
-    """What Lambda's stream poller does: hand every event to the consumer (replays are no-ops:
-    counters count once, the index converges)."""
-    events = sorted(EventModel.scan(), key=lambda event: event.event_id)
-    records = [{"eventID": f"r{n}", "eventName": "INSERT", "eventSource": "aws:dynamodb",
-                "dynamodb": {"NewImage": event.serialize(), "SequenceNumber": str(n),
-                             "StreamViewType": "NEW_IMAGE"}} for n, event in enumerate(events)]
-    for start in range(0, len(records), 100):
-        assert event_jobs.handle_stream_batch({"Records": records[start:start + 100]}) == {
-            "batchItemFailures": []}
-    return records
 
 
 @pytest.fixture

@@ -5,21 +5,13 @@ import pytest
 
 from chalicelib.domain import analyzer
 from chalicelib.jobs import search_index as reindex
-from chalicelib.queues import JOBS_QUEUE, ensure_queue
 from chalicelib.store import search_index as index_store
 from chalicelib.store.search_index import DocModel, PostingModel
 from local.pumps import drain_job_queue
-from tests.api.test_search import CATALOGUE, index_snapshot, pump_stream, search
-from tests.support import bearer, dynamodb_calls, product_body, sku
+from tests.api.test_search import CATALOGUE, index_snapshot, search
+from tests.support import bearer, dynamodb_calls, product_body, pump_stream, sku
 
 OPS = bearer("ops", "ops1")
-
-
-@pytest.fixture
-def queue(aws, monkeypatch):
-    url = ensure_queue(JOBS_QUEUE, "shelf-test-", visibility_timeout=0)
-    monkeypatch.setenv("SHELF_JOBS_QUEUE_URL", url)
-    return url
 
 
 @pytest.fixture

@@ -6,12 +6,10 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib.domain import clock, query_log
-from chalicelib.jobs import events as event_jobs
 from chalicelib.services import search_log
 from chalicelib.store import search_log as log_store
-from chalicelib.store.events import EventModel
 from chalicelib.store.search_log import SearchLogModel
-from tests.support import bearer, dynamodb_calls, product_body, sku
+from tests.support import bearer, dynamodb_calls, product_body, pump_stream, sku
 
 OPS = bearer("ops", "ops1")
 SHOPPER = bearer("shopper", "u1")
@@ -25,14 +23,6 @@ def frozen_clock(monkeypatch):
     moment = {"now": NOW}
     monkeypatch.setattr(clock, "now_ms", lambda: moment["now"])
     return moment
-
-
-def pump_stream():
-    events = sorted(EventModel.scan(), key=lambda event: event.event_id)
-    records = [{"eventID": f"r{n}", "eventName": "INSERT", "eventSource": "aws:dynamodb",
-                "dynamodb": {"NewImage": event.serialize(), "SequenceNumber": str(n),
-                             "StreamViewType": "NEW_IMAGE"}} for n, event in enumerate(events)]
-    assert event_jobs.handle_stream_batch({"Records": records}) == {"batchItemFailures": []}
 
 
 @pytest.fixture
