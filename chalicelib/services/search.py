@@ -91,9 +91,9 @@ def _read(terms: list[str], shop_id: str | None):
     stale = time.monotonic() - _corpus["read_at"] > CORPUS_TTL_SECONDS
     read, corpus = index_store.read_terms(terms, ranking.CANDIDATES_PER_TERM, shop_id,
                                           with_corpus=stale)
-    if corpus is not None:
+    if corpus:  # an empty index is asked again: caching 0 would flatten idf for minutes
         _corpus.update(size=corpus, read_at=time.monotonic())
-    return read, _corpus["size"]
+    return read, corpus or _corpus["size"]
 
 
 def _relaxed_alternatives(plan: QueryPlan, read: dict) -> tuple[dict, list[str]]:

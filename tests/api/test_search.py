@@ -262,3 +262,17 @@ def test_latin_words_that_share_deletion_keys_index_in_one_go(api):
     assert DocModel.count(product_id) == 1
     assert "vivo" in LexiconModel.get("del#vio").terms
     assert titles(search(api, q="vivo x100")[1]) == ["vivo X100 Pro vivio x10 手机"]
+
+
+def test_a_search_of_an_empty_index_does_not_pin_the_corpus_size(api):
+    from chalicelib.services import search as search_service
+
+    search_service._corpus.update(size=0, read_at=float("-inf"))
+    assert search(api, q="空调")[1]["items"] == []  # before anything is indexed
+    shop = api.create_shop(name="空调店")
+    api.create_product(shop["shop_id"], product_body(title="格力 1.5匹 空调"))
+    pump_stream()
+    with dynamodb_calls() as calls:
+        assert len(search(api, q="空调")[1]["items"]) == 1
+    assert calls["GetItem"] == 1  # the corpus size is read again, not the cached 0
+    assert search_service._corpus["size"] == 1
