@@ -38,3 +38,4 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env.update(BENCH_ENV)
     env.update(extra)
     return env
+

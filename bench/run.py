@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import platform
 import sys
@@ -17,7 +16,7 @@ import traceback
 from pathlib import Path
 
 from bench import cold_start, env, round_trips, score_job, search_quality
-from bench.table import render
+from bench.table import render, summary_line, write_figures
 
 
 class Progress:
@@ -146,9 +145,7 @@ def _summary(results: dict) -> str:
         met += search_met
         missed += search_missed
     errors = [f"{name} not measured" for name in results.get("errors", {})]
-    return (f"SUMMARY: targets met: {'; '.join(met) or 'none'}. "
-            f"missed: {'; '.join(missed) or 'none'}."
-            + (f" errors: {'; '.join(errors)}." if errors else ""))
+    return summary_line(met, missed, errors)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,9 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{summary}")
     print(f"(bench took {time.perf_counter() - progress.started:.0f}s)")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-        print(f"wrote {args.json}")
+        write_figures(results, args.json)
     return 1 if results["errors"] else 0
 
 

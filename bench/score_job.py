@@ -32,7 +32,7 @@ from botocore.client import BaseClient
 from bench import env
 from bench.counter import Calls, dynamodb_calls
 from bench.round_trips import _quiet_logs
-from bench.table import render
+from bench.table import render, summary_line, write_figures
 
 Progress = Callable[[str], None]
 
@@ -610,12 +610,9 @@ def main(argv: list[str] | None = None) -> int:
     figures = run(ProgressLines(), args.trace_memory)
     print_tables(figures)
     met, missed = summary_targets(figures)
-    print(f"\nSUMMARY: targets met: {'; '.join(met) or 'none'}. "
-          f"missed: {'; '.join(missed) or 'none'}.")
+    print("\n" + summary_line(met, missed))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
-        print(f"wrote {args.json}")
+        write_figures(figures, args.json)
     return 0
 
 

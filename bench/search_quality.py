@@ -58,7 +58,7 @@ from bench import env
 from bench.counter import dynamodb_calls
 from bench.search_catalog import BRANDS, BY_KEY, PRODUCTS, SHOPS, TYPE_CATEGORY
 from bench.search_judgments import CLASSES, QUERIES_PATH, load
-from bench.table import render
+from bench.table import render, summary_line, write_figures
 
 Progress = Callable[[str], None]
 
@@ -230,7 +230,8 @@ def _postings_count() -> tuple[Callable[[str], int] | None, str]:
 @contextlib.contextmanager
 def _moto_as_tests():
     """moto with the patches tests/api/conftest.py applies (local/moto_server.py): transactions
-    back up only the items they touch, a table Query reads its partition, no instance tracking.
+    back up only the items they touch, a table or local-index Query reads its partition, no
+    instance tracking.
     None changes a call or a response; without them moto copies every table on each transaction,
     so loading and indexing the catalogue is quadratic in time and memory. The patched moto
     methods are put back afterwards, so later sections see moto as they would alone."""
@@ -241,51 +242,10 @@ def _moto_as_tests():
 
     saved = (Table.query, DynamoDBBackend.transact_write_items)
     moto_server.apply_patches()
-    _narrow_local_index_queries()
     try:
         yield moto_server.stop_instance_tracking  # again inside each mock: a mock start resets it
     finally:
         Table.query, DynamoDBBackend.transact_write_items = saved
-
-
-def _narrow_local_index_queries() -> None:
-    """A Query on a local secondary index looks only at its partition, as DynamoDB does (an LSI
-    shares the table's partition key). moto looks at every item of the table and sorts them on
-    each index Query; the search postings are read by impact through such an index, so each
-    query read the whole postings table. Results are unchanged. If a moto upgrade changes these
-    internals, index Queries are left as they are (slow, still correct)."""
-    import inspect
-
-    from moto.dynamodb.models.table import Table
-
-    original = Table.query
-    try:
-        signature = inspect.signature(original)
-    except (TypeError, ValueError):
-        return
-    if not {"hash_key", "index_name", "hash_key_conditions"} <= set(signature.parameters):
-        return
-
-    def query(self, *args, **kwargs):
-        arguments = signature.bind(self, *args, **kwargs).arguments
-        index_name = arguments.get("index_name")
-        local = {index.name for index in getattr(self, "indexes", [])}
-        if not index_name or index_name not in local or not self.range_key_attr:
-            return original(self, *args, **kwargs)
-        hash_key = arguments.get("hash_key")
-        for name, value in arguments.get("hash_key_conditions") or ():
-            if name == self.hash_key_attr:
-                hash_key = value
-        if hash_key is None:
-            return original(self, *args, **kwargs)
-        partition = list(self.items.get(hash_key, {}).values())
-        self.all_items = lambda: partition
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            del self.all_items
-
-    Table.query = query
 
 
 def measure_ours(queries: list[dict], progress: Progress) -> dict:
@@ -712,12 +672,9 @@ def main(argv: list[str] | None = None) -> int:
     figures = measure(progress, args.runs)
     print_tables(figures)
     met, missed = summary_targets(figures)
-    print(f"\nSUMMARY: targets met: {'; '.join(met) or 'none'}. "
-          f"missed: {'; '.join(missed) or 'none'}.")
+    print("\n" + summary_line(met, missed))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
-        print(f"wrote {args.json}")
+        write_figures(figures, args.json)
     return 0
 
 

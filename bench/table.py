@@ -1,7 +1,9 @@
-"""Plain-text tables that stay aligned with CJK text (two columns per wide character)."""
+"""Plain-text tables that stay aligned with CJK text (two columns per wide character), the
+SUMMARY line and the --json figures every bench entry point ends with."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 
@@ -24,3 +26,17 @@ def render(headers: list[str], rows: list[list], right: set[int] = frozenset()) 
         if n == 0:
             lines.append("  ".join("-" * size for size in sizes))
     return "\n".join("  " + line for line in lines)
+
+
+def summary_line(met: list[str], missed: list[str], errors: list[str] = ()) -> str:
+    """The one SUMMARY line every bench entry point ends with."""
+    return (f"SUMMARY: targets met: {'; '.join(met) or 'none'}. "
+            f"missed: {'; '.join(missed) or 'none'}."
+            + (f" errors: {'; '.join(errors)}." if errors else ""))
+
+
+def write_figures(figures: dict, path) -> None:
+    """The figures as JSON at `path` (`--json`), for comparing runs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
+    print(f"wrote {path}")
