@@ -7,8 +7,9 @@ conditional write and transaction is judged against a consistent table, as in AW
 
 It also stops moto from keeping every model instance it creates (a list used only by moto's
 dashboard), which otherwise grows the process by a full table copy per transaction, and makes a
-table Query read its one partition: moto sorts every item of the table on each Query, which
-DynamoDB never does, so the score job's thousands of Queries took half a minute on demo data.
+table Query (or a local index's) read its one partition: moto sorts every item of the table on
+each Query, which DynamoDB never does, so the score job's thousands of Queries took half a
+minute on demo data.
 
     python -m local.moto_server --port 5005     # used by the integration tests
 """
@@ -41,9 +42,12 @@ def stop_instance_tracking() -> None:
 
 
 def narrow_table_queries() -> None:
-    """A Query on a table (not an index) looks only at its partition. Safe because requests are
-    applied one at a time: the narrowed view exists only while that Query runs. If a moto
-    upgrade changes these internals, Queries are left as they are (slow, still correct)."""
+    """A Query on a table, or on one of its local secondary indexes (which share its partition
+    key), looks only at its partition, as DynamoDB does; moto sorts every item of the table on
+    each Query, so the search postings' impact-ordered Queries read the whole postings table.
+    Safe because requests are applied one at a time: the narrowed view exists only while that
+    Query runs. If a moto upgrade changes these internals, Queries are left as they are (slow,
+    still correct)."""
     import inspect
 
     from moto.dynamodb.models.table import Table
@@ -55,13 +59,19 @@ def narrow_table_queries() -> None:
         signature = inspect.signature(original)
     except (TypeError, ValueError):
         return
-    if not {"hash_key", "index_name"} <= set(signature.parameters):
+    if not {"hash_key", "index_name", "hash_key_conditions"} <= set(signature.parameters):
         return
 
     def query(self, *args, **kwargs):
         arguments = signature.bind(self, *args, **kwargs).arguments
+        index_name = arguments.get("index_name")
+        if index_name and index_name not in {index.name for index in self.indexes}:
+            return original(self, *args, **kwargs)  # a global index: another partition key
         hash_key = arguments.get("hash_key")
-        if arguments.get("index_name") or hash_key is None or not self.range_key_attr:
+        for name, value in arguments.get("hash_key_conditions") or ():
+            if name == self.hash_key_attr:
+                hash_key = value
+        if hash_key is None or not self.range_key_attr:
             return original(self, *args, **kwargs)
         partition = list(self.items.get(hash_key, {}).values())
         self.all_items = lambda: partition  # query sorts them itself

@@ -43,3 +43,23 @@ def test_a_transaction_that_holds_applies_every_action(table):
         {"Delete": {"TableName": "patched", "Key": {"k": {"S": "guard"}}}},
     ])
     assert items(table) == [("kept", "1"), ("new", None)]
+
+
+def test_a_local_index_query_reads_its_partition_in_index_order(aws):
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(
+        TableName="ranked", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": t}
+                              for a, t in (("p", "S"), ("s", "S"), ("rank", "N"))],
+        KeySchema=[{"AttributeName": "p", "KeyType": "HASH"},
+                   {"AttributeName": "s", "KeyType": "RANGE"}],
+        LocalSecondaryIndexes=[{"IndexName": "by_rank", "Projection": {"ProjectionType": "ALL"},
+                                "KeySchema": [{"AttributeName": "p", "KeyType": "HASH"},
+                                              {"AttributeName": "rank", "KeyType": "RANGE"}]}])
+    for partition, sort, rank in (("a", "x", 3), ("a", "y", 9), ("a", "z", 5), ("b", "x", 99)):
+        client.put_item(TableName="ranked", Item={"p": {"S": partition}, "s": {"S": sort},
+                                                  "rank": {"N": str(rank)}})
+    items = client.query(TableName="ranked", IndexName="by_rank", Limit=2,
+                         KeyConditionExpression="p = :p", ScanIndexForward=False,
+                         ExpressionAttributeValues={":p": {"S": "a"}})["Items"]
+    assert [item["rank"]["N"] for item in items] == ["9", "5"]
