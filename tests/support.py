@@ -35,6 +35,11 @@ def product_body(title: str = "1.5匹 一级能效 变频空调", category: str 
     }
 
 
+# A fixed business moment for tests that read the day: 10:00 on 2026-12-01 in Shanghai (UTC+8)
+FROZEN_DAY = "2026-12-01"
+FROZEN_NOW = 1_796_090_400_000
+
+
 class CallCounter(Counter):
     @property
     def total(self) -> int:

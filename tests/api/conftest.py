@@ -20,6 +20,17 @@ def aws():
 
 
 @pytest.fixture
+def frozen_clock(monkeypatch):
+    """The clock stands still at tests.support.FROZEN_NOW; move it with clock["now"] = …."""
+    from chalicelib.domain import clock
+    from tests.support import FROZEN_NOW
+
+    moment = {"now": FROZEN_NOW}
+    monkeypatch.setattr(clock, "now_ms", lambda: moment["now"])
+    return moment
+
+
+@pytest.fixture
 def queue(aws, monkeypatch):
     """The jobs queue on moto SQS. Visibility 0: a failed chunk is handed out again at once,
     as SQS does after the timeout."""

@@ -9,20 +9,20 @@ from chalicelib.domain import clock, query_log
 from chalicelib.services import search_log
 from chalicelib.store import search_log as log_store
 from chalicelib.store.search_log import SearchLogModel
-from tests.support import bearer, dynamodb_calls, product_body, pump_stream, sku
+from tests.support import (
+    FROZEN_DAY,
+    FROZEN_NOW,
+    bearer,
+    dynamodb_calls,
+    product_body,
+    pump_stream,
+    sku,
+)
 
 OPS = bearer("ops", "ops1")
 SHOPPER = bearer("shopper", "u1")
-NOW = clock.business_day_start_ms("2026-12-01") + 10 * 3600 * 1000  # 10:00 in Shanghai
-TODAY, YESTERDAY = "2026-12-01", "2026-11-30"
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):
-    """The log's clock stands still at NOW (the rest of the app keeps the real one)."""
-    moment = {"now": NOW}
-    monkeypatch.setattr(clock, "now_ms", lambda: moment["now"])
-    return moment
+NOW, TODAY, YESTERDAY = FROZEN_NOW, FROZEN_DAY, "2026-11-30"
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # the search aids read the day
 
 
 @pytest.fixture

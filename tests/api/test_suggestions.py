@@ -9,19 +9,19 @@ from chalicelib.domain import clock
 from chalicelib.services import suggestions
 from chalicelib.store import search_log as log_store
 from chalicelib.store.search_index import LexiconModel
-from tests.support import bearer, dynamodb_calls, product_body, pump_stream, sku
+from tests.support import (
+    FROZEN_DAY,
+    FROZEN_NOW,
+    bearer,
+    dynamodb_calls,
+    product_body,
+    pump_stream,
+    sku,
+)
 
 OPS = bearer("ops", "ops1")
-TODAY = "2026-12-01"
-NOW = clock.business_day_start_ms(TODAY) + 10 * 3600 * 1000  # 10:00 in Shanghai
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):
-    """The search aids' clock stands still at NOW (the rest of the app keeps the real one)."""
-    moment = {"now": NOW}
-    monkeypatch.setattr(clock, "now_ms", lambda: moment["now"])
-    return moment
+NOW, TODAY = FROZEN_NOW, FROZEN_DAY
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # the search aids read the day
 
 
 @pytest.fixture
