@@ -45,15 +45,18 @@ def narrow_table_queries() -> None:
     """A Query on a table, or on one of its local secondary indexes (which share its partition
     key), looks only at its partition, as DynamoDB does; moto sorts every item of the table on
     each Query, so the search postings' impact-ordered Queries read the whole postings table.
-    Safe because requests are applied one at a time: the narrowed view exists only while that
-    Query runs. If a moto upgrade changes these internals, Queries are left as they are (slow,
+    The narrowed view exists only while that Query runs, and only for its thread. If a moto
+    upgrade changes these internals, Queries are left as they are (slow, still correct)."""A Query on a table, or on one of its local secondary indexes (which share its partition
+    key), looks only at its partition, as DynamoDB does; moto sorts every item of the table on
+    each Query, so the search postings' impact-ordered Queries read the whole postings table.
+    The narrowed view exists only while that Query runs, and only for its thread. If a moto upgrade changes these internals, Queries are left as they are (slow,
     still correct)."""
     import inspect
 
     from moto.dynamodb.models.table import Table
 
     original = Table.query
-    if getattr(original, "narrowed", False):
+    if getattr(original, "narrowed", False) or not hasattr(Table, "all_items"):
         return
     try:
         signature = inspect.signature(original)
@@ -61,6 +64,14 @@ def narrow_table_queries() -> None:
         return
     if not {"hash_key", "index_name", "hash_key_conditions"} <= set(signature.parameters):
         return
+    # The narrowed view is per thread: in-process moto (the tests) serves the search's parallel
+    # postings Queries on one Table object at once.
+    views = threading.local()
+    all_items = Table.all_items
+
+    def narrowed_items(self):
+        view = getattr(views, "by_table", {}).get(id(self))
+        return all_items(self) if view is None else view
 
     def query(self, *args, **kwargs):
         arguments = signature.bind(self, *args, **kwargs).arguments
@@ -73,14 +84,15 @@ def narrow_table_queries() -> None:
                 hash_key = value
         if hash_key is None or not self.range_key_attr:
             return original(self, *args, **kwargs)
-        partition = list(self.items.get(hash_key, {}).values())
-        self.all_items = lambda: partition  # query sorts them itself
+        by_table = views.__dict__.setdefault("by_table", {})
+        by_table[id(self)] = list(self.items.get(hash_key, {}).values())  # query sorts them
         try:
             return original(self, *args, **kwargs)
         finally:
-            del self.all_items
+            del by_table[id(self)]
 
     query.narrowed = True
+    Table.all_items = narrowed_items
     Table.query = query
 
 
