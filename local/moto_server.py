@@ -46,11 +46,7 @@ def narrow_table_queries() -> None:
     key), looks only at its partition, as DynamoDB does; moto sorts every item of the table on
     each Query, so the search postings' impact-ordered Queries read the whole postings table.
     The narrowed view exists only while that Query runs, and only for its thread. If a moto
-    upgrade changes these internals, Queries are left as they are (slow, still correct)."""A Query on a table, or on one of its local secondary indexes (which share its partition
-    key), looks only at its partition, as DynamoDB does; moto sorts every item of the table on
-    each Query, so the search postings' impact-ordered Queries read the whole postings table.
-    The narrowed view exists only while that Query runs, and only for its thread. If a moto upgrade changes these internals, Queries are left as they are (slow,
-    still correct)."""
+    upgrade changes these internals, Queries are left as they are (slow, still correct)."""
     import inspect
 
     from moto.dynamodb.models.table import Table
