@@ -113,6 +113,7 @@ class UnknownJob(NotFound):
 _MODULES: dict[str, str] = {
     "scores": "chalicelib.jobs.scores",
     "search-index": "chalicelib.jobs.search_index",
+    "feeds": "chalicelib.jobs.feeds",
 }
 JOBS: dict[str, Job] = {}
 

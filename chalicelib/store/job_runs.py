@@ -20,7 +20,7 @@ from chalicelib.store.base import table_meta
 
 # DynamoDB's ADD works on top-level attributes only, so each phase has its own set: a job has at
 # most this many phases (chalicelib.jobs.runner checks it).
-MAX_PHASES = 5
+MAX_PHASES = 8
 FAILED_REASON_MAX = 1000  # characters of the error kept on a failed run
 
 
@@ -46,6 +46,9 @@ class JobRunModel(Model):
     finished_2 = UnicodeSetAttribute(null=True)
     finished_3 = UnicodeSetAttribute(null=True)
     finished_4 = UnicodeSetAttribute(null=True)
+    finished_5 = UnicodeSetAttribute(null=True)
+    finished_6 = UnicodeSetAttribute(null=True)
+    finished_7 = UnicodeSetAttribute(null=True)
 
 
 def _new(run_id: str, job: str, attempt: int, params: dict, phases: int) -> JobRunModel:
