@@ -28,6 +28,9 @@ class Settings:
     service_name: str
     metrics_namespace: str
     max_body_bytes: int
+    # POST /events: events one actor (a shopper, a device) may send per minute, both buckets
+    # charged when a token comes with an X-Device-Id; over it → 429 until the minute ends
+    events_per_minute: int = 300
 
     @property
     def is_dev(self) -> bool:
@@ -77,4 +80,5 @@ def get_settings() -> Settings:
         service_name=os.environ.get("POWERTOOLS_SERVICE_NAME", "shelf"),
         metrics_namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ShelfCommerce"),
         max_body_bytes=int(os.environ.get("SHELF_MAX_BODY_BYTES", "65536")),
+        events_per_minute=int(os.environ.get("SHELF_EVENTS_PER_MINUTE", "300")),
     )

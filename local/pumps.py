@@ -1,24 +1,26 @@
-"""What Lambda's pollers do in AWS, done locally: feed the events stream and the jobs queue to
-the same handlers app.py wires (`chalice local` serves HTTP only)."""
+"""What Lambda's pollers do in AWS, done locally: feed the tables' streams and the jobs queue
+to the same handlers app.py wires (`chalice local` serves HTTP only)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 
 
-class EventsStreamPump:
-    """Reads the events table's DynamoDB stream shard by shard, from where it left off."""
+class StreamPump:
+    """Reads one table's DynamoDB stream shard by shard, from where it left off, and hands the
+    records to a stream handler ("module:function", imported on first pump)."""
 
-    def __init__(self, from_end: bool = False):
+    def __init__(self, model, handler_path: str, from_end: bool = False):
         """`from_end`: read only what is written from now on (the local runner, after loading
         demo data that reflects every event already in the stream); else from the start."""
         import boto3
 
         from chalicelib.settings import get_settings
-        from chalicelib.store.events import EventModel
 
         region = get_settings().region
-        self._table = EventModel.Meta.table_name
+        self._table = model.Meta.table_name
+        self._handler_path = handler_path
         self._ddb = boto3.client("dynamodb", region_name=region)
         self._streams = boto3.client("dynamodbstreams", region_name=region)
         self._iterators: dict[str, str | None] = {}
@@ -37,8 +39,8 @@ class EventsStreamPump:
 
     def pump(self) -> int:
         """Hand every new record to the stream handler; returns how many were handled."""
-        from chalicelib.jobs.events import handle_stream_batch
-
+        module, _, function = self._handler_path.partition(":")
+        handle_stream_batch = getattr(importlib.import_module(module), function)
         handled = 0
         for records in self._new_records():
             response = handle_stream_batch({"Records": records})
@@ -64,6 +66,25 @@ class EventsStreamPump:
                 if not response["Records"]:
                     break
                 yield [_as_lambda_record(record, arn) for record in response["Records"]]
+
+
+class EventsStreamPump(StreamPump):
+    """The business events stream → chalicelib.jobs.events (scores, search index, reports)."""
+
+    def __init__(self, from_end: bool = False):
+        from chalicelib.store.events import EventModel
+
+        super().__init__(EventModel, "chalicelib.jobs.events:handle_stream_batch", from_end)
+
+
+class BehaviourStreamPump(StreamPump):
+    """The behaviour events stream → chalicelib.jobs.behaviour (scene counters, affinities)."""
+
+    def __init__(self, from_end: bool = False):
+        from chalicelib.store.behaviour import BehaviourEventModel
+
+        super().__init__(BehaviourEventModel, "chalicelib.jobs.behaviour:handle_stream_batch",
+                         from_end)
 
 
 def _as_lambda_record(record: dict, arn: str) -> dict:
