@@ -30,6 +30,8 @@ class EventType(StrEnum):
     AFTER_SALES_REFUNDED = "after_sales_refunded"
     SERVICE_SESSION = "service_session"
     PRODUCT_CHANGED = "product_changed"  # catalogue: created, edited, on/off shelf, price, score
+    SHOP_FOLLOWED = "shop_followed"  # a shopper followed a shop (data.shopper_id)
+    SHOP_UNFOLLOWED = "shop_unfollowed"
 
 
 @dataclass
@@ -75,3 +77,17 @@ def product_changed(product_id: str, shop_id: str, revision: int, at: int) -> Ev
     one would fire on every stock decrement."""
     return Event(event_id=ids.new_id("e", at), type=EventType.PRODUCT_CHANGED, at=at,
                  shop_id=shop_id, product_ids=[product_id], data={"revision": revision})
+
+
+def follow_changed(shop_id: str, shopper_id: str, following: bool, at: int) -> Event:
+    """A follow edge added or removed, written with it: the events consumer moves the shop's
+    follower_count from these, so the follow request itself never writes the (hot) shop item."""
+    event_type = EventType.SHOP_FOLLOWED if following else EventType.SHOP_UNFOLLOWED
+    return Event(event_id=ids.new_id("e", at), type=event_type, at=at, shop_id=shop_id,
+                 data={"shopper_id": shopper_id})
+
+
+def follower_delta(event: Event) -> int:
+    """+1 for a follow, -1 for an unfollow. Additions commute, so the count converges whatever
+    order the stream's shards deliver a follow and its unfollow in."""
+    return 1 if event.type is EventType.SHOP_FOLLOWED else -1

@@ -52,7 +52,8 @@ def to_domain(model: ShopModel) -> Shop:
         name=model.name,
         description=model.description,
         logo_url=model.logo_url,
-        follower_count=int(model.follower_count),
+        # floored: an unfollow counted before its follow (another stream shard) dips it
+        follower_count=max(0, int(model.follower_count or 0)),
         live_now=bool(model.live_now),
         category_counts={k: int(v) for k, v in model.category_counts.as_dict().items()},
         bundles=[BundleSummary(**bundle.as_dict()) for bundle in model.bundles],
