@@ -12,10 +12,14 @@ The events themselves are not stored, so the demo's order lists start empty: onl
 inputs are history. The same `as_of_day` gives the same counters (one seeded generator).
 
 What comes out, once the score job has run:
-- most shops score between about 4.3 and 4.9, spread by their `quality`;
-- 茗山茶舍 (quality 0.05) lands under 4.0, the regular-campaign threshold;
+- most shops score between about 4.3 and 4.9, spread by their `quality` (a shop's orders per day
+  also grow with how many products it lists);
+- 茗山茶舍 (quality 0.1) lands under 4.0, the regular-campaign threshold;
 - 栖居家纺, the new shop, has a handful of recent orders, most not yet mature: 暂无分;
-- products with 10 or more mature orders score on their own, the rest lean on their shop.
+- products with 10 or more mature orders score on their own, the rest lean on their shop;
+- each creator promotes its own categories: 小鱼说海味 (c1) sells the seafood of the best shops
+  and scores above the 4.5 creator-campaign threshold; 阿茶 (c2) also sells for the poor tea
+  shop and scores lower.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chalicelib.domain.aggregation import EntityInfo, increments_for
 from chalicelib.domain.catalog import Product
@@ -39,11 +43,18 @@ NEW_SHOP_ORDERS = 12  # the new shop's orders, over its last 14 days
 
 # Demo creators: `make token ROLE=creator SUB=c1` is the first one.
 CREATORS = (
-    ("c1", "小鱼说海味", "海边长大,只推自己吃过的干货。"),
-    ("c2", "阿茶的茶席", "喝茶十年,带你喝懂口粮茶。"),
+    ("c1", "小鱼说海味", "海边长大，只推自己吃过的干货。"),
+    ("c2", "阿茶的茶席", "喝茶十年，带你喝懂口粮茶。"),
     ("c3", "家电测评老周", "拆过两百台空调的测评博主。"),
 )
-CREATOR_SHARE = 0.25  # orders that came through a creator's video or live stream
+# What each creator promotes: an order of one of these categories may come through them.
+CREATOR_CATEGORIES = {
+    "c1": frozenset({"海鲜干货"}),
+    "c2": frozenset({"茶叶"}),
+    "c3": frozenset({"空调", "洗地机", "家电配件"}),
+}
+CREATOR_SHARE = 0.3  # of a promoted category's orders: came through a creator's video or live
+FULL_SHOP_LISTED = 40  # a shop listing this many products sells its profile's orders per day
 
 
 @dataclass(frozen=True)
@@ -110,24 +121,31 @@ def build_demo_history(catalog: DemoCatalog, as_of_day: int) -> DemoHistory:
     history = DemoHistory()
     for shop, plan in zip(catalog.shops, SHOP_PLANS, strict=True):
         products = [p for p in catalog.products_of(shop.shop_id) if p.listed_on_shelves]
-        if plan.quality is None:
-            days, quality, orders_per_day = 14, 0.8, NEW_SHOP_ORDERS / 14
-        else:
-            days, quality, orders_per_day = HISTORY_DAYS, plan.quality, None
-        shop_profile = profile(quality)
+        days, shop_profile = _shop_profile(plan, len(products))
         for day in range(as_of_day - days + 1, as_of_day + 1):
             for event, delivered_at, categories in _shop_day(
-                    shop.shop_id, products, shop_profile, day, orders_per_day, rng):
+                    shop.shop_id, products, shop_profile, day, rng):
                 history.count(event, delivered_at, categories)
     return history
 
 
+def _shop_profile(plan, listed: int) -> tuple[int, Profile]:
+    """How many days of history a shop has, and its profile: orders and chats per day grow
+    with what it lists (a small shop sells less), up to FULL_SHOP_LISTED products."""
+    if plan.quality is None:  # the new shop: a handful of orders in its first two weeks
+        return 14, replace(profile(0.8), orders_per_day=NEW_SHOP_ORDERS / 14)
+    shop_profile = profile(plan.quality)
+    size = min(1.0, max(0.3, listed / FULL_SHOP_LISTED))
+    return HISTORY_DAYS, replace(shop_profile,
+                                 orders_per_day=shop_profile.orders_per_day * size,
+                                 sessions_per_day=shop_profile.sessions_per_day * size)
+
+
 def _shop_day(shop_id: str, products: list[Product], shop: Profile, day: int,
-              orders_per_day: float | None, rng: random.Random) -> Iterator[tuple]:
+              rng: random.Random) -> Iterator[tuple]:
     start = day * DAY_MS
     on_sale = [p for p in products if p.created_at < start]
-    mean = shop.orders_per_day if orders_per_day is None else orders_per_day
-    for number in range(_poisson(mean, rng) if on_sale else 0):
+    for number in range(_poisson(shop.orders_per_day, rng) if on_sale else 0):
         yield from _order(shop_id, on_sale, shop, start, f"{shop_id}-{day}-{number}", rng)
     for number in range(_poisson(shop.sessions_per_day, rng)):
         yield _session(shop_id, shop, start, f"{shop_id}-{day}-s{number}", rng), None, {}
@@ -144,7 +162,7 @@ def _order(shop_id: str, products: list[Product], shop: Profile, day_start: int,
     paid_at = delivered_at - (rng.randrange(24, 70) if on_time else rng.randrange(74, 120)) * (
         HOUR_MS)
     collected_hours = rng.randrange(4, 46) if rng.random() < shop.collected_48h else 50
-    creator = rng.choice(CREATORS)[0] if rng.random() < CREATOR_SHARE else None
+    creator = _creator(product.category, rng)
 
     def event(kind: EventType, at: int, **data) -> tuple:
         return (Event(event_id=f"{order_id}-{kind}", type=kind, at=at, shop_id=shop_id,
@@ -173,6 +191,15 @@ def _order(shop_id: str, products: list[Product], shop: Profile, day_start: int,
         yield event(EventType.AFTER_SALES_ESCALATED, escalated_at)
         yield event(EventType.AFTER_SALES_RULED, escalated_at + 2 * DAY_MS,
                     seller_fault=rng.random() < shop.seller_fault)
+
+
+def _creator(category: str, rng: random.Random) -> str | None:
+    """The creator an order came through, if any: one who promotes the product's category."""
+    promoters = [creator_id for creator_id, categories in CREATOR_CATEGORIES.items()
+                 if category in categories]
+    if not promoters or rng.random() >= CREATOR_SHARE:
+        return None
+    return rng.choice(promoters)
 
 
 def _after_sales_reason(shop: Profile, rng: random.Random) -> str | None:
