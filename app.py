@@ -12,9 +12,14 @@ from chalicelib.observability import logger, metrics
 from chalicelib.queues import JOBS_QUEUE
 from chalicelib.routes._http import normalize_error_response
 from chalicelib.routes.aftercare import aftercare
+from chalicelib.routes.events import events_api
+from chalicelib.routes.follows import follows_api
 from chalicelib.routes.jobs import jobs_api
+from chalicelib.routes.mall import mall_api
 from chalicelib.routes.merchant import merchant
 from chalicelib.routes.orders import orders_api
+from chalicelib.routes.recommendations import recommendations_api
+from chalicelib.routes.reports import reports_api
 from chalicelib.routes.scores import scores_api
 from chalicelib.routes.search import search_api
 from chalicelib.routes.shopper import shopper
@@ -38,6 +43,11 @@ app.register_blueprint(aftercare)
 app.register_blueprint(scores_api)
 app.register_blueprint(jobs_api)
 app.register_blueprint(search_api)
+app.register_blueprint(events_api)
+app.register_blueprint(reports_api)
+app.register_blueprint(mall_api)
+app.register_blueprint(recommendations_api)
+app.register_blueprint(follows_api)
 
 
 @app.middleware("http")
@@ -101,6 +111,13 @@ def rebuild_suggestions(event):
     return search_log_jobs.rebuild_suggestions()
 
 
+@app.schedule(Cron(0, 19, "*", "*", "?", "*"))  # 03:00 in China, after the scores
+def rebuild_feeds(event):
+    from chalicelib.jobs import feeds as feed_jobs
+
+    return feed_jobs.start_scheduled()
+
+
 # --- event-driven: stream of business events, and every job's chunks ------------------------
 
 @app.on_dynamodb_record(stream_arn=EVENTS_STREAM_ARN, batch_size=100)
@@ -108,6 +125,20 @@ def count_events(event):
     from chalicelib.jobs import events as event_jobs
 
     return event_jobs.handle_stream_batch(event.to_dict(), app.lambda_context)
+
+
+# The deployed template points this at the behaviour_events table's stream (infra/build.py).
+BEHAVIOUR_STREAM_ARN = os.environ.get(
+    "SHELF_BEHAVIOUR_STREAM_ARN",
+    "arn:aws:dynamodb:us-east-1:000000000000:table/shelf-behaviour_events/stream/"
+    "1970-01-01T00:00:00.000")
+
+
+@app.on_dynamodb_record(stream_arn=BEHAVIOUR_STREAM_ARN, batch_size=100)
+def count_behaviour(event):
+    from chalicelib.jobs import behaviour as behaviour_jobs
+
+    return behaviour_jobs.handle_stream_batch(event.to_dict(), app.lambda_context)
 
 
 @app.on_sqs_message(queue_arn=JOBS_QUEUE_ARN, batch_size=5)

@@ -50,18 +50,32 @@ QUEUE_MAX_RECEIVES = MAX_RECEIVES
 # reads app.py); the merge points them at this stack's resources and turns on partial batch
 # responses, which the handlers return through Powertools' batch utility.
 # (function logical id, event logical id, properties to merge in)
-EVENT_SOURCES: tuple[tuple[str, str, dict], ...] = (
-    ("CountEvents", "CountEventsDynamodbEventSource", {
-        "Stream": {"Fn::GetAtt": ["EventsTable", "StreamArn"]},
+def _stream_source(table_id: str, failures: str, **extra) -> dict:
+    """A stream consumer's event source: partial batch responses, bisection on errors, and
+    what still fails after the retries described in a dead-letter queue (shard, sequence
+    numbers), not lost: replaying it is safe, since every consumer counts an event once."""
+    return {
+        "Stream": {"Fn::GetAtt": [table_id, "StreamArn"]},
         "StartingPosition": "TRIM_HORIZON",
         "FunctionResponseTypes": ["ReportBatchItemFailures"],
         "BisectBatchOnFunctionError": True,
         "MaximumRetryAttempts": 10,
-        # what still fails after the retries is described here (shard, sequence numbers), not
-        # lost: replaying it is safe, since a counted event counts once
         "DestinationConfig": {"OnFailure": {
-            "Destination": {"Fn::GetAtt": ["EventsStreamDeadLetterQueue", "Arn"]}}},
-    }),
+            "Destination": {"Fn::GetAtt": [failures, "Arn"]}}},
+        **extra,
+    }
+
+
+# stream → its consumer's failure destination (a dead-letter queue of that name)
+STREAM_FAILURE_QUEUES = ("events-stream", "behaviour-stream")
+
+EVENT_SOURCES: tuple[tuple[str, str, dict], ...] = (
+    ("CountEvents", "CountEventsDynamodbEventSource",
+     _stream_source("EventsTable", "EventsStreamDeadLetterQueue")),
+    # only a first write of an event id is counted: re-sent or expired events never invoke it
+    ("CountBehaviour", "CountBehaviourDynamodbEventSource",
+     _stream_source("BehaviourEventsTable", "BehaviourStreamDeadLetterQueue",
+                    FilterCriteria={"Filters": [{"Pattern": '{"eventName": ["INSERT"]}'}]})),
     ("JobChunks", "JobChunksSqsEventSource", {
         "Queue": {"Fn::GetAtt": ["JobsQueue", "Arn"]},
         "FunctionResponseTypes": ["ReportBatchItemFailures"],
@@ -292,11 +306,12 @@ def build_template(progress=print) -> dict:
         }
         progress(f"  queue {base_name} -> {queue_id}")
 
-    # the stream consumer's failure destination (EVENT_SOURCES)
-    stream_failures_id = logical_id("events-stream", "DeadLetterQueue")
-    add(stream_failures_id, dead_letter_queue_resource("events-stream"),
-        "failure destination of the events stream consumer")
-    queue_ids.append(stream_failures_id)
+    # the stream consumers' failure destinations (EVENT_SOURCES)
+    for stream in STREAM_FAILURE_QUEUES:
+        failures_id = logical_id(stream, "DeadLetterQueue")
+        add(failures_id, dead_letter_queue_resource(stream),
+            f"failure destination of the {stream} consumer")
+        queue_ids.append(failures_id)
 
     resources[ROLE] = {
         "Type": "AWS::IAM::Role",

@@ -7,11 +7,12 @@ build/local-run.json), so the service you are looking at shows the results; else
 AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SQS when both are set; else an in-memory moto
 loaded with the demo data, gone when this exits.
 
-What, in order: the events stream into the daily counters (what Lambda's stream poller does),
-the two order jobs, and the score job for the last complete day, forced (a rerun of a day that
-has run gives the same scores), the jobs queue worked until the run is done (after any other
-job too, for the runs it starts). Then the demo shops' scores and whether they may join a
-regular campaign.
+What, in order: the events stream into the daily counters and the behaviour stream into the
+per-scene counters (what Lambda's stream pollers do), the two order jobs, the score job for the
+last complete day and the feeds job (mall feeds, priors, co-purchase, recommendation
+candidates), both forced (a rerun gives the same result), the jobs queue worked until the run is
+done (after any other job too, for the runs it starts). Then the demo shops' scores and
+whether they may join a regular campaign.
 """
 
 from __future__ import annotations
@@ -91,17 +92,24 @@ def _use(dynamodb: str, sqs: str) -> None:
 
 
 def _run_jobs() -> None:
-    from chalicelib.jobs import registry
-    from local.pumps import EventsStreamPump, drain_job_queue
+    from chalicelib.jobs import registry, runner
+    from local.pumps import BehaviourStreamPump, EventsStreamPump, drain_job_queue
 
     step("events stream → daily counters")
     started = time.monotonic()
     detail(f"  {EventsStreamPump().pump()} events counted in {time.monotonic() - started:.1f}s")
+    step("behaviour stream → per-scene counters")
+    started = time.monotonic()
+    detail(f"  {BehaviourStreamPump().pump()} behaviour events counted in "
+           f"{time.monotonic() - started:.1f}s")
     for name, job in registry().items():
         step(f"job {name}")
         started = time.monotonic()
         if name == "recalculate_scores":
             run_score_job(progress=detail, force=True)
+        elif name == "rebuild_feeds":  # now, even when this slot's run is done already
+            detail(f"  {runner.start('feeds', {}, force=True)}")
+            drain_job_queue(progress=detail)
         else:
             detail(f"  {job()} in {time.monotonic() - started:.1f}s")
             drain_job_queue(progress=detail)  # the chunks of a run it started, if any

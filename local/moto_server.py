@@ -234,6 +234,37 @@ def start(host: str = "127.0.0.1", port: int = 0) -> tuple[SerializedMotoServer,
     return server, f"http://{bound_host}:{bound_port}"
 
 
+class MotoProcess:
+    """The server in a process of its own (`make run`): moto's work and the caller's then run on
+    two cores instead of sharing one interpreter lock, which more than halves loading time."""
+
+    def __init__(self, host: str, port: int):
+        import subprocess
+        import sys
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local.moto_server", "--host", host, "--port", str(port)],
+            stdout=subprocess.PIPE, text=True, process_group=0)  # Ctrl-C: the runner stops it
+        line = self.process.stdout.readline()  # "moto server on http://…", once it listens
+        if not line.startswith("moto server on "):
+            self.stop()
+            raise RuntimeError(f"moto server did not start: {line!r}")
+        self.url = line.removeprefix("moto server on ").strip()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except Exception:
+                self.process.kill()
+
+
+def start_process(host: str = "127.0.0.1", port: int = 0) -> tuple[MotoProcess, str]:
+    server = MotoProcess(host, port)
+    return server, server.url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")

@@ -48,6 +48,7 @@ ENV_DEFAULTS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
+    "SHELF_FEEDS_EVERY_SECONDS": "300",  # the feeds job's demo cadence (nightly in AWS)
 }
 
 
@@ -188,7 +189,7 @@ def _start_dynamodb(moto_port: int):
     if not all(given.values()):
         from local import moto_server
 
-        server, endpoint = moto_server.start(HOST, moto_port)
+        server, endpoint = moto_server.start_process(HOST, moto_port)
         for service, url in given.items():
             if not url:
                 os.environ[f"AWS_ENDPOINT_URL_{service}"] = endpoint
@@ -221,6 +222,8 @@ def _prepare_database(port: int) -> bool:
         run_score_job(progress=detail)
         step("search: the index of the scored catalogue, in bulk")
         load_search_index(catalog, detail)  # reflects every event so far: the stream skips them
+        step("feeds: priors, co-purchase lists, mall feeds and recommendation candidates, once")
+        run_feeds_job(progress=detail)
     step("search: suggestions and hot queries, once, so the first keystroke has them")
     from chalicelib.jobs import search_log
 
@@ -264,20 +267,39 @@ def run_score_job(progress: Callable[[str], object], force: bool = False) -> dic
     return summary
 
 
+def run_feeds_job(progress: Callable[[str], object]) -> dict:
+    """Run the feeds job now (forced) and work the jobs queue until it is done."""
+    from chalicelib.jobs import runner
+    from chalicelib.store import job_runs
+    from local.pumps import drain_job_queue
+
+    started_at = time.monotonic()
+    run = runner.start("feeds", {}, force=True)
+    chunks = drain_job_queue()
+    summary = job_runs.get(run["run_id"])
+    progress(f"  {run['run_id']}: {summary['status']}, {chunks} chunks, "
+             f"{summary['items_done']} items in {time.monotonic() - started_at:.1f}s")
+    return summary
+
+
 def _pollers(skip_backlog: bool = False) -> tuple[Callable[[], int], ...]:
     """The stream and queue pollers. `skip_backlog`: the stream is read from its end, since
     the demo data just loaded (counters and the search index in bulk) reflects every event
     already in it."""
-    from local.pumps import EventsStreamPump, drain_job_queue
+    from local.pumps import BehaviourStreamPump, EventsStreamPump, drain_job_queue
 
     def count_events() -> int:
         return stream.pump()
+
+    def count_behaviour() -> int:
+        return behaviour.pump()
 
     def job_chunks() -> int:
         return drain_job_queue()
 
     stream = EventsStreamPump(from_end=skip_backlog)
-    return count_events, job_chunks
+    behaviour = BehaviourStreamPump(from_end=skip_backlog)
+    return count_events, count_behaviour, job_chunks
 
 
 def _serve(port: int, started: float) -> int:

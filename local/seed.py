@@ -23,6 +23,7 @@ from chalicelib.store.base import connection
 from chalicelib.store.shops import ShopModel
 from local.demo_data import BASE_MS, DemoCatalog, build_demo_catalog
 from local.demo_history import CREATORS, build_demo_history
+from local.demo_shoppers import DemoShoppers, apply_ratings, build_demo_shoppers
 
 PROGRESS_EVERY = 50
 
@@ -36,7 +37,8 @@ def shops_table_is_empty() -> bool:
 
 
 def seed_if_empty(progress: Callable[[str], object] = print, *,
-                  catalog: DemoCatalog | None = None, search_index: bool = True) -> bool:
+                  catalog: DemoCatalog | None = None, search_index: bool = True,
+                  shoppers: DemoShoppers | None = None) -> bool:
     """Load the demo catalog when the shops table is empty; True when it loaded. With
     `search_index` False the caller loads the search index itself (`load_search_index`), once
     what it runs next (the score job) has changed the products.
@@ -55,11 +57,14 @@ def seed_if_empty(progress: Callable[[str], object] = print, *,
         progress("  demo data: the shops table has items already, not seeding")
         return False
     catalog = catalog or build_demo_catalog()
+    shoppers = shoppers or build_demo_shoppers(catalog, now_ms())
+    apply_ratings(catalog.products, shoppers.reviews)  # products carry their reviews' ratings
     started = time.monotonic()
     collecting = gc.isenabled()
     gc.disable()
     try:
         _load(catalog, progress, search_index)
+        load_shopper_world(catalog, shoppers, progress)
     finally:
         if collecting:
             gc.enable()
@@ -124,6 +129,52 @@ def _load_scores_world(catalog: DemoCatalog, progress: Callable[[str], object]) 
         history.entities.values())
     progress(f"  demo data: {len(CREATORS)} creators, 2 campaigns, 90 days of history "
              f"({history.events} events as {written} counter and entity items)")
+
+
+def load_shopper_world(catalog: DemoCatalog, shoppers: DemoShoppers,
+                       progress: Callable[[str], object]) -> None:
+    """The demo shoppers' 90 days, in bulk: their orders and reviews, follows (true follower
+    counts), linked devices, browse events and paid orders as the per-scene counters and
+    affinities, the purchase patterns recommendations learn from, and the mall's categories.
+    Each loader writes what its live consumer would have (their tests prove it)."""
+    from chalicelib.services import purchases as purchase_service
+    from chalicelib.services import scene_stats
+    from chalicelib.store import behaviour as behaviour_store
+    from chalicelib.store import feeds as feed_store
+    from chalicelib.store import follows as follow_store
+    from local.demo_load import load_orders, load_reviews
+    from local.demo_shoppers import domain_orders
+
+    started = time.monotonic()
+    orders = domain_orders(shoppers, catalog)
+    load_orders(orders)
+    load_reviews(shoppers.reviews, catalog.products)
+    follow_store.load_follows(shoppers.follows, shop_ids=[shop.shop_id for shop in catalog.shops])
+    for device_id, shopper_id, linked_at in shoppers.devices:
+        behaviour_store.link_device(shopper_id, device_id, linked_at)
+    # first: it writes the shoppers' activity items whole, which load_events then moves on
+    learnt = purchase_service.load_history(
+        (order.buyer_id, order.order_id, order.paid_at, order.purchase_lines())
+        for order in shoppers.orders)
+    categories = {product.product_id: product.category for product in catalog.products}
+    counted = scene_stats.load_events(
+        (browse_event(event, shoppers) for event in shoppers.events), orders, categories)
+    feed_store.register_categories({p.category for p in catalog.listed_products()})
+    progress(f"  demo data: {len(shoppers.shoppers)} shoppers, {len(orders)} orders, "
+             f"{len(shoppers.reviews)} reviews, {len(shoppers.follows)} follows, "
+             f"{len(shoppers.events)} browse events ({counted} counter items), "
+             f"{learnt['items']} purchase-pattern items in {time.monotonic() - started:.1f}s")
+
+
+def browse_event(event, shoppers: DemoShoppers):
+    """A demo browse event as POST /events would have taken it."""
+    from chalicelib.domain.behaviour import BehaviourEvent, EventKind
+
+    return BehaviourEvent(event_id=event.event_id, type=EventKind(event.type),
+                          scene=event.scene, at=event.at, actor=event.actor,
+                          product_id=event.product_id, shop_id=event.shop_id,
+                          position=shoppers.positions.get(event.event_id),
+                          query=shoppers.queries.get(event.event_id))
 
 
 def demo_campaigns() -> list[campaign_store.Campaign]:

@@ -100,6 +100,8 @@ class Product:
     score: float | None = None
     # Optimistic lock for merchant edits; stock moves from checkouts do not change it.
     revision: int = 0
+    # what the mall-feed index holds for it, as stored: (category, shelf rank) while listed
+    indexed_listing: tuple[str | None, float | None] = (None, None)
 
     @property
     def visible_to_shoppers(self) -> bool:

@@ -72,6 +72,15 @@ def card_for(
     )
 
 
+def shelf_listing(product: Product, rank: float) -> tuple[str | None, float | None]:
+    """The product item's by_shelf_category keys (the mall feed rebuild reads them): its
+    category and shelf rank while listed, rounded to 9 significant digits so an unchanged rank
+    recomputed compares equal; none while it is not listed."""
+    if not product.listed_on_shelves:
+        return None, None
+    return product.category, float(f"{rank:.9g}")
+
+
 def category_count_deltas(before: Product | None, after: Product) -> dict[str, int]:
     """How a product write moves the shop's per-category tab counts."""
     deltas: dict[str, int] = {}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 
 def registry() -> dict[str, Callable[[], dict]]:
-    from chalicelib.jobs import orders, scores, search_index, search_log
+    from chalicelib.jobs import feeds, orders, scores, search_index, search_log
 
     return {
         "expire_unpaid_orders": orders.cancel_unpaid_orders,
@@ -16,4 +16,5 @@ def registry() -> dict[str, Callable[[], dict]]:
         "ensure_search_index": search_index.ensure_current_analyzer,
         "refresh_hot_queries": search_log.refresh_hot_queries,
         "rebuild_suggestions": search_log.rebuild_suggestions,
+        "rebuild_feeds": feeds.start_scheduled,
     }

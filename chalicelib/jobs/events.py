@@ -1,7 +1,11 @@
 """The events-stream consumer: one reader of the stream, routing each event by type to a small
 idempotent handler (partial failures reported per record).
 
-- catalogue events (product_changed) → the search index follows the product
+- catalogue events (product_changed) → the search index and the mall-feed keys follow the
+  product
+- follows → the shop's follower count
+- paid orders → the per-scene counters (orders, GMV fen) and the purchase patterns
+  recommendations learn (co-purchase pairs, repurchase gaps, buyer history)
 - order, review, after-sales and service events → daily counters for the scores
 
 DynamoDB streams deliver at least once and in batches (and a stream serves at most two readers
@@ -51,15 +55,35 @@ def _handle_record(record) -> None:
     event = to_domain(EventModel.from_raw_data(image))
     if event.type is EventType.PRODUCT_CHANGED:
         _index(event)
+    elif event.type in (EventType.SHOP_FOLLOWED, EventType.SHOP_UNFOLLOWED):
+        from chalicelib.services.follows import count_follow  # shops.follower_count ±1
+
+        count_follow(event)
+    elif event.type is EventType.ORDER_PAID:
+        _paid(event)
     else:
         consume(event)
 
 
+def _paid(event: Event) -> None:
+    """A paid order: the per-scene counters (orders, GMV) and what recommendations learn from
+    purchases. Each handler has its own processed marks, so a retried record redoes only what
+    did not land."""
+    from chalicelib.services.purchases import record_order
+    from chalicelib.services.scene_stats import count_order
+
+    count_order(event)
+    record_order(event)
+
+
 def _index(event: Event) -> None:
+    """Read models that follow the catalogue: the search index and the mall-feed keys."""
     from chalicelib.services import search_index  # the analyzer loads with the first one
+    from chalicelib.services.shelf_listing import follow_product
 
     for product_id in event.product_ids:
         search_index.index_product(product_id)
+        follow_product(product_id)
 
 
 def consume(event: Event) -> bool:

@@ -22,3 +22,7 @@ class ProductCard(BaseModel):
     matched: list[str] | None = Field(
         default=None, description="search only: how it matched (word, pinyin, initials, "
                                   "bigram, fuzzy)")
+    reason: str | None = Field(
+        default=None, description="recommendations only: why it is shown (followed_shop, "
+                                  "repurchase, co_purchase, category_affinity, popular; "
+                                  "same_category in a similar list)")

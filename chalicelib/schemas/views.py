@@ -116,7 +116,8 @@ def card(card: ShelfCard, shop: Shop) -> dict:
     ).model_dump()
 
 
-def product_card(product: Product, shop: Shop, matched: list[str] | None = None) -> dict:
+def product_card(product: Product, shop: Shop, matched: list[str] | None = None,
+                 reason: str | None = None) -> dict:
     """A live card, from the product item itself (search, mall, recommendations)."""
     from chalicelib.schemas.cards import ProductCard
 
@@ -126,6 +127,7 @@ def product_card(product: Product, shop: Shop, matched: list[str] | None = None)
         category=product.category, price_fen=product.min_price_fen,
         list_price_fen=product.min_list_price_fen, sales_30d=product.stats.sales_30d,
         in_stock=product.total_stock > 0, score=product.score, matched=matched,
+        reason=reason,
     ).model_dump()
 
 

@@ -8,7 +8,7 @@ is deleted, so a cursor handed out before a rebuild keeps working until the next
 
 from __future__ import annotations
 
-from chalicelib.domain.shelf import ALL_CATEGORIES, card_for, shelf_categories
+from chalicelib.domain.shelf import ALL_CATEGORIES, card_for, shelf_categories, shelf_listing
 from chalicelib.observability import logger
 from chalicelib.store import products as product_store
 from chalicelib.store import shelves as shelf_store
@@ -30,8 +30,10 @@ def rebuild_shop_shelf(shop_id: str, only_if_stale: bool = False) -> int:
             return 0
         version = shop.shelf_version + 1
         cards, counts = [], {category: 0 for category in shop.category_counts}
+        listings = {}
         for product in product_store.all_shop_products(shop_id):
             card = card_for(product, shop.score)
+            listings[product.product_id] = shelf_listing(product, card.rank)
             for category in shelf_categories(product):
                 cards.append(shelf_store.card_model(
                     card, shelf_store.shelf_key(shop_id, version, category)))
@@ -40,11 +42,19 @@ def rebuild_shop_shelf(shop_id: str, only_if_stale: bool = False) -> int:
         shelf_store.write_cards(cards)
         if shop_store.flip_shelf(shop_id, shop.shelf_version, shop.catalog_rev, counts):
             _delete_version(shop_id, shop.shelf_version - 1, counts)
+            _converge_listings(listings)
             logger.info("shelf rebuilt", extra={"shop_id": shop_id, "version": version,
                                                 "cards": len(cards)})
             return len(cards)
         _delete_version(shop_id, version, counts)
     raise ShelfBusy(shop_id)
+
+
+def _converge_listings(listings: dict[str, tuple]) -> None:
+    """The products' mall-feed index keys follow their new ranks (the shop score is in them);
+    a product whose keys are already right is not written."""
+    for product_id, (category, rank) in listings.items():
+        product_store.set_shelf_listing(product_id, category, rank)
 
 
 def _delete_version(shop_id: str, version: int, categories: dict[str, int]) -> None:

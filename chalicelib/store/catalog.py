@@ -11,7 +11,12 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.catalog import MAX_BUNDLES_PER_SHOP, Bundle, BundleSummary, Product, Shop
 from chalicelib.domain.events import product_changed
-from chalicelib.domain.shelf import card_for, category_count_deltas, shelf_categories
+from chalicelib.domain.shelf import (
+    card_for,
+    category_count_deltas,
+    shelf_categories,
+    shelf_listing,
+)
 from chalicelib.store import bundles as bundle_table
 from chalicelib.store import events as event_table
 from chalicelib.store import products as product_table
@@ -64,9 +69,11 @@ def save_product(before: Product | None, after: Product, shop: Shop) -> None:
     Guarded by the product's revision (merchant edits do not overwrite each other), the shop's
     shelf version (a rebuild flip forces a retry) and the shop's owner.
     """
+    card = card_for(after, shop.score)
+
     def build(tx: TransactWrite) -> None:
-        _write_product_item(tx, before, after)
-        _write_cards(tx, before, after, shop)
+        _write_product_item(tx, before, after, shelf_listing(after, card.rank))
+        _write_cards(tx, before, after, shop, card)
         event_table.save_in(tx, product_changed(after.product_id, after.shop_id, after.revision,
                                                 after.updated_at))
         tx.update(
@@ -101,16 +108,17 @@ def save_bundle(bundle: Bundle, summary: BundleSummary, shop: Shop) -> None:
     run_transaction(build, on_condition_failed=limit_reached)
 
 
-def _write_product_item(tx: TransactWrite, before: Product | None, after: Product) -> None:
+def _write_product_item(tx: TransactWrite, before: Product | None, after: Product,
+                        listing: tuple[str | None, float | None]) -> None:
     if before is None:
-        tx.save(
-            product_table.from_domain(after),
-            condition=ProductModel.product_id.does_not_exist(),
-        )
+        model = product_table.from_domain(after)
+        model.shelf_category, model.shelf_rank = listing
+        tx.save(model, condition=ProductModel.product_id.does_not_exist())
         return
     tx.update(
         ProductModel(after.product_id),
-        actions=_product_field_actions(before, after),
+        actions=_product_field_actions(before, after)
+        + product_table.shelf_listing_actions(*listing),
         condition=ProductModel.revision == before.revision,
     )
 
@@ -140,13 +148,13 @@ def _product_field_actions(before: Product, after: Product) -> list:
     return actions
 
 
-def _write_cards(tx: TransactWrite, before: Product | None, after: Product, shop: Shop) -> None:
+def _write_cards(tx: TransactWrite, before: Product | None, after: Product, shop: Shop,
+                 card) -> None:
     old_shelves = set(shelf_categories(before)) if before else set()
     new_shelves = shelf_categories(after)
     for category in old_shelves - set(new_shelves):
         shelf = shelf_key(shop.shop_id, shop.shelf_version, category)
         tx.delete(ShelfCardModel(shelf, after.product_id))
-    card = card_for(after, shop.score)
     for category in new_shelves:
         tx.save(card_model(card, shelf_key(shop.shop_id, shop.shelf_version, category)))
 

@@ -73,6 +73,19 @@ class ByCatalogShard(GlobalSecondaryIndex):
     product_id = UnicodeAttribute(range_key=True)
 
 
+class ByShelfCategory(GlobalSecondaryIndex):
+    """Listed products of one category, best ranked first: what a mall feed rebuild reads (its
+    capped length, never the whole category). Sparse: only a listed product carries the key.
+    Keys only: the shop is in the product id, and the rebuild reads the products it keeps."""
+
+    class Meta:
+        index_name = "by_shelf_category"
+        projection = KeysOnlyProjection()
+
+    shelf_category = UnicodeAttribute(hash_key=True)
+    shelf_rank = NumberAttribute(range_key=True)
+
+
 class ProductModel(Model):
     Meta = table_meta("products")
 
@@ -93,9 +106,13 @@ class ProductModel(Model):
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
     catalog_shard = UnicodeAttribute(null=True)
+    # set while listed on shelves: the category and the shelf rank (domain.shelf.card_for)
+    shelf_category = UnicodeAttribute(null=True)
+    shelf_rank = NumberAttribute(null=True)
 
     by_shop = ByShopIndex()
     by_catalog_shard = ByCatalogShard()
+    by_shelf_category = ByShelfCategory()
 
 
 def catalog_shard(product_id: str) -> str:
@@ -135,6 +152,8 @@ def to_domain(model: ProductModel) -> Product:
         revision=int(model.revision),
         created_at=int(model.created_at),
         updated_at=int(model.updated_at),
+        indexed_listing=(model.shelf_category,
+                         None if model.shelf_rank is None else float(model.shelf_rank)),
     )
 
 
@@ -202,6 +221,15 @@ def change_stock(product_id: str, index: int, delta: int) -> int:
     return int(model.skus[index].stock)
 
 
+def newest_listings(shop_id: str, limit: int) -> list[tuple[str, int]]:
+    """A shop's `limit` newest products as (product_id, created_at), whatever their status (the
+    caller checks them live): one Query of the products' by_shop index, ids and times only."""
+    results = ProductModel.by_shop.query(
+        shop_id, scan_index_forward=False, limit=limit, page_size=limit,
+        attributes_to_get=["product_id", "created_at"])
+    return [(model.product_id, int(model.created_at)) for model in results]
+
+
 def all_shop_products(shop_id: str):
     """Every product of one shop, streamed page by page (jobs only, never a request path)."""
     for model in ProductModel.by_shop.query(shop_id, page_size=100):
@@ -214,6 +242,42 @@ def catalog_page(shard: int, limit: int, start_key: dict | None) -> tuple[list[s
         str(shard), limit=limit, page_size=limit, last_evaluated_key=start_key)
     product_ids = [model.product_id for model in results]
     return product_ids, results.last_evaluated_key
+
+
+def category_page(category: str, limit: int) -> list[tuple[str, float]]:
+    """The best-ranked listed products of a category (jobs only): [(product id, shelf rank)],
+    read in pages of at most 1,000 keys."""
+    results = ProductModel.by_shelf_category.query(
+        category, scan_index_forward=False, limit=limit, page_size=min(limit, 1000))
+    return [(model.product_id, float(model.shelf_rank)) for model in results]
+
+
+def count_listed(category: str) -> int:
+    """How many products are listed in a category (a Select COUNT over the keys-only index;
+    jobs only)."""
+    return ProductModel.by_shelf_category.count(category)
+
+
+def shelf_listing_actions(category: str | None, rank: float | None) -> list:
+    """SET (or REMOVE, when not listed) the keys of the by_shelf_category index."""
+    if category is None:
+        return [ProductModel.shelf_category.remove(), ProductModel.shelf_rank.remove()]
+    return [ProductModel.shelf_category.set(category), ProductModel.shelf_rank.set(rank)]
+
+
+def set_shelf_listing(product_id: str, category: str | None, rank: float | None) -> bool:
+    """Converge a product's by_shelf_category keys (the events consumer, after a score change);
+    True when they changed. Nothing is written when they are already so."""
+    condition = ProductModel.product_id.exists() & (
+        differs(ProductModel.shelf_category, category) | differs(ProductModel.shelf_rank, rank))
+    try:
+        ProductModel(product_id).update(actions=shelf_listing_actions(category, rank),
+                                        condition=condition)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def set_score(product_id: str, score: float | None, now_ms: int) -> bool:
@@ -232,4 +296,23 @@ def set_score(product_id: str, score: float | None, now_ms: int) -> bool:
                    for reason in error.cancellation_reasons or []):
             raise
         return False
+    return True
+
+
+def set_behaviour_stats(product_id: str, impressions: int, clicks: int, orders: int) -> bool:
+    """Copy a product's 30-day behaviour sums onto its `stats` (the rates job); stock, revision
+    and the rest are left alone. True when they changed; nothing is written when they did not."""
+    stats = ProductModel.stats
+    values = ((stats.impressions_30d, impressions), (stats.clicks_30d, clicks),
+              (stats.orders_30d, orders))
+    changed = differs(values[0][0], values[0][1])
+    for path, value in values[1:]:
+        changed = changed | differs(path, value)
+    try:
+        ProductModel(product_id).update(actions=[path.set(value) for path, value in values],
+                                        condition=ProductModel.product_id.exists() & changed)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
     return True

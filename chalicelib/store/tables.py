@@ -7,16 +7,26 @@ from pynamodb.models import Model
 from chalicelib.store.after_sales import AfterSalesCaseModel
 from chalicelib.store.aggregates import AggregateModel, EntityModel, ProcessedEventModel
 from chalicelib.store.base import connection
+from chalicelib.store.behaviour import (
+    AffinityModel,
+    BehaviourEventModel,
+    DeviceLinkModel,
+    RateLimitModel,
+)
 from chalicelib.store.bundles import BundleModel
 from chalicelib.store.campaigns import CampaignModel, EnrollmentModel
 from chalicelib.store.carts import CartLineModel
 from chalicelib.store.creators import CreatorModel
 from chalicelib.store.events import EventModel
+from chalicelib.store.feeds import FeedModel
+from chalicelib.store.follows import FollowModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.job_runs import JobRunModel
 from chalicelib.store.orders import OrderModel
 from chalicelib.store.products import ProductModel
+from chalicelib.store.purchases import PurchaseModel
 from chalicelib.store.reviews import ReviewModel
+from chalicelib.store.scene_stats import SceneStatsModel
 from chalicelib.store.scores import ScoreModel
 from chalicelib.store.search_index import DocModel, LexiconModel, PostingModel
 from chalicelib.store.search_log import SearchLogModel
@@ -49,19 +59,32 @@ MODELS: dict[str, type[Model]] = {
     "search_docs": DocModel,
     "search_lexicon": LexiconModel,
     "search_log": SearchLogModel,
+    "behaviour_events": BehaviourEventModel,
+    "scene_stats": SceneStatsModel,
+    "rate_limits": RateLimitModel,
+    "device_links": DeviceLinkModel,
+    "affinities": AffinityModel,
+    "mall_feeds": FeedModel,
+    "follows": FollowModel,
+    "purchases": PurchaseModel,
 }
 
 # Tables whose items expire, and the attribute DynamoDB's TTL reads.
 TTL_ATTRIBUTES: dict[str, str] = {
+    "affinities": "expires_at",
+    "behaviour_events": "expires_at",
     "carts": "expires_at",
+    "device_links": "expires_at",
     "idempotency": "expiration",
     "processed_events": "expires_at",
+    "rate_limits": "expires_at",
+    "purchases": "expires_at",
     "search_lexicon": "expires_at",
     "search_log": "expires_at",
 }
 
 # Tables whose changes feed stream consumers.
-STREAM_VIEWS: dict[str, str] = {"events": "NEW_IMAGE"}
+STREAM_VIEWS: dict[str, str] = {"events": "NEW_IMAGE", "behaviour_events": "NEW_IMAGE"}
 
 
 def table_definition(base_name: str) -> dict:

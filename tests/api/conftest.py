@@ -8,10 +8,17 @@ from tests.support import bearer
 
 
 @pytest.fixture
-def aws():
+def aws(monkeypatch):
+    from chalicelib.services import mall, scene_stats, shelf_listing
+    from chalicelib.store import scene_stats as scene_store
     from local.moto_server import apply_patches
 
     apply_patches()  # transactions back up the items they touch, as on `make run`'s server
+    # what a container remembers about the tables must not outlive this test's tables
+    monkeypatch.setattr(scene_stats, "_marked_active", {})
+    monkeypatch.setattr(shelf_listing, "registered_here", set())
+    monkeypatch.setattr(mall, "_heads", {})
+    monkeypatch.setattr(scene_store, "_cache", {})
     with mock_aws():
         from chalicelib.store.tables import create_missing_tables
 

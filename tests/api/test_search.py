@@ -64,7 +64,8 @@ def test_cards_are_the_shared_product_card_with_how_it_matched(api, catalogue):
     card = body["items"][0]
     assert set(card) == {"product_id", "shop_id", "shop_name", "title", "cover_image",
                          "category", "price_fen", "list_price_fen", "sales_30d", "in_stock",
-                         "score", "matched"}
+                         "score", "matched", "reason"}
+    assert card["reason"] is None  # recommendations say why; search says how it matched
     assert card["shop_name"] == "搜索测试店" and card["shop_id"] == shop_id
     assert card["matched"] == ["pinyin"]
     assert search(api, q="xdj")[1]["items"][0]["matched"] == ["initials"]
