@@ -48,7 +48,7 @@ ENV_DEFAULTS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
-    "SHELF_FEEDS_EVERY_SECONDS": "300",  # the feeds job's demo cadence (nightly in AWS)
+    "SHELF_FEEDS_EVERY_SECONDS": "1800",  # the feeds job's demo cadence (nightly in AWS)
 }
 
 
