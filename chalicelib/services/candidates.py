@@ -40,6 +40,7 @@ from chalicelib.domain.recommend import (
 from chalicelib.store import catalog as catalog_store
 from chalicelib.store import products as product_store
 from chalicelib.store import purchases as purchase_store
+from chalicelib.store.base import batch_get, key_id
 
 FOLLOWED_SHOPS = 20
 NEW_PER_SHOP = 10
@@ -84,10 +85,10 @@ def refresh_candidates(shopper_id: str, now: int | None = None,
         **{("profile", c): purchase_store.profile_key(c) for c in bought_categories},
         **{("feed", c): feeds.head_request(feeds.category_feed(c)) for c in top},
     }
-    found = purchase_store.batch_get(list(wanted.values()))
+    found = batch_get(list(wanted.values()))
 
     def raw(name):
-        return found.get(purchase_store.key_id(wanted[name]))
+        return found.get(key_id(wanted[name]))
 
     if not follows.personalized_from(raw("preferences")):
         if raw("current"):
@@ -152,5 +153,5 @@ def _live(product_ids: list[str], known: dict) -> tuple[set[str], dict[str, str]
 def candidates_of(shopper_id: str) -> list[Candidate]:
     """The stored list (tests, the bench): one GetItem through the shared-batch helpers."""
     key = purchase_store.candidates_key(shopper_id)
-    found = purchase_store.batch_get([key])
-    return purchase_store.candidates_from(found.get(purchase_store.key_id(key)))
+    found = batch_get([key])
+    return purchase_store.candidates_from(found.get(key_id(key)))

@@ -31,6 +31,7 @@ from chalicelib.domain.recommend import learn_profile, top_neighbours
 from chalicelib.observability import logger
 from chalicelib.store import catalog as catalog_store
 from chalicelib.store import purchases as purchase_store
+from chalicelib.store.base import batch_get, key_id
 
 # (buyer_id, order_id, paid_at, [(product_id, shop_id, category)])
 HistoryOrder = tuple[str, str, int, Sequence[tuple[str, str, str]]]
@@ -114,11 +115,11 @@ def refresh_similar(product_id: str) -> bool:
     pairs = sorted(purchase_store.pair_counts(product_id), key=lambda p: (-p[1], p[0]))
     pool = pairs[:NEIGHBOUR_POOL]
     own_key, list_key = purchase_store.item_key(product_id), purchase_store.similar_key(product_id)
-    found = purchase_store.batch_get(
+    found = batch_get(
         [own_key, list_key] + [purchase_store.item_key(other) for other, _ in pool])
 
     def raw(key):
-        return found.get(purchase_store.key_id(key))
+        return found.get(key_id(key))
 
     own = purchase_store.item_from(raw(own_key))
     neighbours = []

@@ -63,3 +63,35 @@ def batch_get_items(request: dict) -> dict[str, list[dict]]:
         if request:
             time.sleep(0.05 * 2**attempt)
     return found
+
+
+_MAX_BATCH_KEYS = 100
+
+
+def batch_get(keys: list[tuple[str, dict]]) -> dict[tuple[str, str], dict]:
+    """Raw items for (table, key) pairs from any tables, ≤ 100 keys per BatchGetItem; found
+    items by (table, the key's values joined by "|")."""
+    found: dict[tuple[str, str], dict] = {}
+    unique = list({(table, _key_id(key)): (table, key) for table, key in keys}.values())
+    for start in range(0, len(unique), _MAX_BATCH_KEYS):
+        request: dict[str, dict] = {}
+        for table, key in unique[start:start + _MAX_BATCH_KEYS]:
+            request.setdefault(table, {"Keys": []})["Keys"].append(key)
+        for table, items in batch_get_items(request).items():
+            for item in items:
+                found[(table, _item_id(table, item, request[table]["Keys"][0]))] = item
+    return found
+
+
+def key_id(table_key: tuple[str, dict]) -> tuple[str, str]:
+    """How batch_get names the item of a (table, key) pair."""
+    table, key = table_key
+    return table, _key_id(key)
+
+
+def _key_id(key: dict) -> str:
+    return "|".join(f"{name}={next(iter(value.values()))}" for name, value in sorted(key.items()))
+
+
+def _item_id(table: str, item: dict, example_key: dict) -> str:
+    return _key_id({name: item[name] for name in example_key})

@@ -52,7 +52,7 @@ from chalicelib.domain.recommend import (
 )
 from chalicelib.store import aggregates
 from chalicelib.store.aggregates import PROCESSED_MARK_DAYS, EntityModel, ProcessedEventModel
-from chalicelib.store.base import batch_get_items, table_meta
+from chalicelib.store.base import table_meta
 from chalicelib.store.transactions import run_transaction
 
 MAX_UPDATES_PER_TRANSACTION = 99  # + the processed mark = DynamoDB's 100 actions
@@ -62,7 +62,6 @@ REGISTRY = ("categories", "registry")
 LIST = "list"
 COPURCHASE_KIND = "copurchase"  # activity kind: products whose pair counts changed
 SHOPPER_KIND = "shopper"  # activity kind: shoppers who bought or browsed
-BATCH_KEYS = 100
 
 
 class PurchaseModel(Model):
@@ -428,35 +427,6 @@ def delete_candidates(shopper_id: str) -> None:
 
 
 # --- shared reads -------------------------------------------------------------------------------
-
-def batch_get(keys: list[tuple[str, dict]]) -> dict[tuple[str, str], dict]:
-    """Raw items for (table, key) pairs from any tables, ≤ 100 keys per BatchGetItem; found
-    items by (table, the key's values joined by "|")."""
-    found: dict[tuple[str, str], dict] = {}
-    unique = list({(table, _key_id(key)): (table, key) for table, key in keys}.values())
-    for start in range(0, len(unique), BATCH_KEYS):
-        request: dict[str, dict] = {}
-        for table, key in unique[start:start + BATCH_KEYS]:
-            request.setdefault(table, {"Keys": []})["Keys"].append(key)
-        for table, items in batch_get_items(request).items():
-            for item in items:
-                found[(table, _item_id(table, item, request[table]["Keys"][0]))] = item
-    return found
-
-
-def key_id(table_key: tuple[str, dict]) -> tuple[str, str]:
-    """How batch_get names the item of a (table, key) pair."""
-    table, key = table_key
-    return table, _key_id(key)
-
-
-def _key_id(key: dict) -> str:
-    return "|".join(f"{name}={next(iter(value.values()))}" for name, value in sorted(key.items()))
-
-
-def _item_id(table: str, item: dict, example_key: dict) -> str:
-    return _key_id({name: item[name] for name in example_key})
-
 
 # --- bulk load (demo data, bench) ---------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from chalicelib.store import aggregates, feeds
 from chalicelib.store import follows as follow_store
 from chalicelib.store import purchases as purchase_store
 from chalicelib.store.aggregates import EntityModel
+from chalicelib.store.base import batch_get, key_id
 from chalicelib.store.events import EventModel, to_domain
 from chalicelib.store.purchases import PurchaseModel
 from local.pumps import drain_job_queue
@@ -151,8 +152,8 @@ def history(api, timeline, catalog):
 
 def profile_of(category):
     key = purchase_store.profile_key(category)
-    found = purchase_store.batch_get([key])
-    return purchase_store.profile_from(found.get(purchase_store.key_id(key)))
+    found = batch_get([key])
+    return purchase_store.profile_from(found.get(key_id(key)))
 
 
 def test_orders_teach_co_purchase_repurchase_and_durables(api, queue, monkeypatch, history,
@@ -207,7 +208,7 @@ def test_a_followed_shops_new_product_and_the_off_switch(api, queue, monkeypatch
     follow_store.set_personalized("alice", False, clock.now_ms())
     run_phases(queue, monkeypatch, recommend_jobs.CANDIDATES_PHASE)
     assert listed("alice") == {}
-    assert purchase_store.batch_get([purchase_store.candidates_key("alice")]) == {}
+    assert batch_get([purchase_store.candidates_key("alice")]) == {}
 
 
 def test_replayed_events_change_nothing(api, queue, monkeypatch, history):
