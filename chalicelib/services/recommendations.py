@@ -19,7 +19,7 @@ from chalicelib.store import catalog as catalog_store
 from chalicelib.store import feeds as feed_store
 from chalicelib.store import follows as follow_store
 from chalicelib.store import purchases as purchase_store
-from chalicelib.store.base import batch_get_items
+from chalicelib.store.base import batch_get, key_id
 
 POPULAR = "popular"
 
@@ -48,35 +48,21 @@ def recommendations(shopper_id: str | None, limit: int,
 def _shopper_reads(shopper_id: str):
     """The shopper's candidates (empty when personalisation is off) and, unless the container
     holds a fresh one, the popular list's head: one BatchGetItem."""
-    wanted = [follow_store.preferences_key(shopper_id),
-              purchase_store.candidates_key(shopper_id)]
+    preferences = follow_store.preferences_key(shopper_id)
+    candidates = purchase_store.candidates_key(shopper_id)
+    wanted = [preferences, candidates]
     cached = mall.has_fresh_head(feed_store.POPULAR_FEED)
     if not cached:
         wanted.append(feed_store.head_request(feed_store.POPULAR_FEED))
-    request: dict[str, dict] = {}
-    for table, key in wanted:
-        request.setdefault(table, {"Keys": []})["Keys"].append(key)
-    # a switch turned off must hold from the very next request
-    request[wanted[0][0]]["ConsistentRead"] = True
-    found = batch_get_items(request)
-    preferences = _item(found, *wanted[0])
-    candidates = _item(found, *wanted[1])
+    # consistent on the preferences: a switch turned off must hold from the very next request
+    found = batch_get(wanted, consistent=frozenset({preferences[0]}))
     head = None
     if not cached:
-        head = feed_store.head_from(_item(found, *wanted[2]))
+        head = feed_store.head_from(found.get(key_id(wanted[2])))
         mall.remember_head(feed_store.POPULAR_FEED, head)
-    if not follow_store.personalized_from(preferences):
+    if not follow_store.personalized_from(found.get(key_id(preferences))):
         return [], head
-    return purchase_store.candidates_from(candidates), head
-
-
-def _item(found: dict[str, list[dict]], table: str, key: dict) -> dict | None:
-    """The item of `key` among a BatchGetItem's answers for `table` (the key's attributes
-    match)."""
-    for item in found.get(table, []):
-        if all(item.get(name) == value for name, value in key.items()):
-            return item
-    return None
+    return purchase_store.candidates_from(found.get(key_id(candidates))), head
 
 
 def similar(product_id: str, limit: int) -> list[tuple[Product, Shop, Slot]]:

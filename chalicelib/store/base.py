@@ -68,15 +68,18 @@ def batch_get_items(request: dict) -> dict[str, list[dict]]:
 _MAX_BATCH_KEYS = 100
 
 
-def batch_get(keys: list[tuple[str, dict]]) -> dict[tuple[str, str], dict]:
+def batch_get(keys: list[tuple[str, dict]],
+              consistent: frozenset[str] = frozenset()) -> dict[tuple[str, str], dict]:
     """Raw items for (table, key) pairs from any tables, ≤ 100 keys per BatchGetItem; found
-    items by (table, the key's values joined by "|")."""
+    items by (table, the key's values joined by "|"). Tables in `consistent` are read with
+    strongly consistent reads."""
     found: dict[tuple[str, str], dict] = {}
     unique = list({(table, _key_id(key)): (table, key) for table, key in keys}.values())
     for start in range(0, len(unique), _MAX_BATCH_KEYS):
         request: dict[str, dict] = {}
         for table, key in unique[start:start + _MAX_BATCH_KEYS]:
-            request.setdefault(table, {"Keys": []})["Keys"].append(key)
+            request.setdefault(table, {"Keys": [], "ConsistentRead": table in consistent})[
+                "Keys"].append(key)
         for table, items in batch_get_items(request).items():
             for item in items:
                 found[(table, _item_id(table, item, request[table]["Keys"][0]))] = item
