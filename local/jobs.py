@@ -23,14 +23,8 @@ import sys
 import time
 import urllib.request
 
-from local.run import (
-    ENV_DEFAULTS,
-    RUN_STATE,
-    detail,
-    ensure_local_queue,
-    run_score_job,
-    step,
-)
+from local.prepare import detail, ensure_local_queue, run_score_job, step
+from local.run import ENV_DEFAULTS, RUN_STATE
 
 
 def main() -> int:

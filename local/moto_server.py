@@ -9,10 +9,12 @@ It also stops moto from keeping every model instance it creates (a list used onl
 dashboard), which otherwise grows the process by a full table copy per transaction, and makes a
 table Query (or a local index's) read its one partition: moto sorts every item of the table on
 each Query, which DynamoDB never does, so the score job's thousands of Queries took half a
-minute on demo data. And it answers DynamoDB requests as plain JSON, as moto 4 did, instead of
-walking every answer through botocore's shape model (`answer_dynamodb_as_json`).
+minute on demo data. And it reads and answers DynamoDB requests as plain JSON, as moto 4 did,
+instead of walking every request and answer through botocore's shape model, and sizes a new
+item once instead of once per attribute (`apply_patches` lists them all).
 
     python -m local.moto_server --port 5005     # used by the integration tests
+    python -m local.moto_server --prepare http://127.0.0.1:8000   # make run: demo data first
 """
 
 from __future__ import annotations
@@ -162,21 +164,25 @@ def answer_dynamodb_as_json() -> None:
     answers are DynamoDB JSON already (bytes and datetimes are what DynamoJsonEncoder turns into
     base64 and epoch seconds, as the service does), so errors alone keep moto's serializer."""
     try:
-        from moto.core.responses import ActionResult, EmptyResult
+        from moto.core.responses import ActionResult
         from moto.dynamodb.models import dynamo_type
         from moto.dynamodb.models.utilities import dynamo_json_dump
-        from moto.dynamodb.responses import DynamoHandler
+        from moto.dynamodb.responses import DynamoHandler, DynamoResult
     except ImportError:
         return
     if getattr(DynamoHandler.serialized, "as_json", False):
         return
     serialized = DynamoHandler.serialized
+    plain_results = (ActionResult, DynamoResult)
 
     def as_json(self, action_result: ActionResult):
         result = action_result.result
-        if isinstance(result, Exception) or isinstance(action_result, EmptyResult) or (
-                type(action_result) is not ActionResult):
+        # the reads answer DynamoResult, the writes a plain ActionResult; a paginated or empty
+        # one, or an error, is left to moto
+        if isinstance(result, Exception) or type(action_result) not in plain_results:
             return serialized(self, action_result)
+        if isinstance(result, dict):
+            result = {key: value for key, value in result.items() if value is not None}
         headers = {**self.response_headers, "Content-Type": "application/x-amz-json-1.0"}
         return 200, headers, dynamo_json_dump(result)
 
@@ -201,20 +207,106 @@ def answer_dynamodb_as_json() -> None:
     dynamo_type.DynamoType.to_regular_json = to_regular_json
 
 
+def read_dynamodb_requests_as_json() -> None:
+    """Read DynamoDB request bodies with json.loads, as moto 4 did, instead of walking them
+    through botocore's shape model value by value: that walk was a third of moto's time on a
+    BatchWriteItem of 25 items. DynamoDB's requests are JSON whose values are the wire's
+    (strings, numbers as strings, lists, maps), which is what the handlers read; the one
+    difference, binary attributes left base64-encoded instead of decoded, does not matter
+    here: this service stores none. If a moto upgrade renames these internals, requests are
+    parsed as before."""
+    import json
+
+    try:
+        from moto.dynamodb.responses import DynamoHandler
+    except ImportError:
+        return
+    parse_parameters = getattr(DynamoHandler, "parse_parameters", None)
+    if parse_parameters is None or getattr(parse_parameters, "as_json", False):
+        return
+
+    def as_json(self, request) -> None:
+        body = request.data
+        if not body or "json" not in (request.content_type or ""):
+            return parse_parameters(self, request)
+        self.params = json.loads(body)
+
+    as_json.as_json = True
+    DynamoHandler.parse_parameters = as_json
+
+
+def look_up_actions_once() -> None:
+    """moto lists a handler class's methods (inspect.getmembers) on every request to find the
+    action's method: half a millisecond a call, a tenth of a small GetItem. The list is the
+    same for the life of the class, so it is kept. If a moto upgrade renames this, requests
+    look the methods up as before."""
+    import functools
+
+    from moto.core import responses
+
+    lookup = getattr(responses, "method_names_from_class", None)
+    if lookup is None or hasattr(lookup, "cache_info"):
+        return
+    responses.method_names_from_class = functools.cache(lookup)
+
+
+def size_items_once() -> None:
+    """A new item's size is checked against the 400 KB limit once, not once per attribute:
+    moto's LimitedSizeDict re-measures every attribute already set each time one is added, so
+    building an item cost the square of its attribute count and half of loading the demo
+    data. The limit and its error are moto's. If a moto upgrade changes these internals,
+    items are built as before."""
+    import inspect
+
+    from moto.dynamodb.models import dynamo_type
+
+    item_class = dynamo_type.Item
+    limited = getattr(dynamo_type, "LimitedSizeDict", None)
+    if limited is None or getattr(item_class.__init__, "sized_once", False):
+        return
+    if list(inspect.signature(item_class.__init__).parameters) != [
+            "self", "hash_key", "range_key", "attrs"]:
+        return
+    DynamoType, bytesize = dynamo_type.DynamoType, dynamo_type.bytesize
+
+    def __init__(self, hash_key, range_key, attrs) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        values = {key: DynamoType(value) for key, value in attrs.items()}
+        if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
+            raise dynamo_type.ItemSizeTooLarge
+        self.attrs = limited.__new__(limited)
+        dict.update(self.attrs, values)
+
+    __init__.sized_once = True
+    item_class.__init__ = __init__
+
+
+ITEM_SIZE_LIMIT = 405_000  # moto's own figure for DynamoDB's 400 KB (measured at 409–410 KB)
+
+
 def apply_patches() -> None:
     """Everything this module changes in moto, for a server or for in-process moto alike."""
     stop_instance_tracking()
     narrow_table_queries()
     back_up_touched_items_only()
     answer_dynamodb_as_json()
+    read_dynamodb_requests_as_json()
+    size_items_once()
+    look_up_actions_once()
 
 
 class SerializedMotoServer(ThreadedMotoServer):
-    """ThreadedMotoServer that hands one request at a time to moto's backend."""
+    """ThreadedMotoServer that hands one request at a time to moto's backend. Whoever holds
+    `requests_lock` (the in-process preparation) keeps every request waiting."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.requests_lock = threading.Lock()
 
     def _server_entry(self) -> None:
         backend = DomainDispatcherApplication(create_backend_app)
-        lock = threading.Lock()
+        lock = self.requests_lock
 
         def one_at_a_time(environ, start_response):
             with lock:
@@ -234,22 +326,46 @@ def start(host: str = "127.0.0.1", port: int = 0) -> tuple[SerializedMotoServer,
     return server, f"http://{bound_host}:{bound_port}"
 
 
+PREPARED = "moto: demo database prepared, "  # the child's last line before it only serves
+
+
 class MotoProcess:
     """The server in a process of its own (`make run`): moto's work and the caller's then run on
-    two cores instead of sharing one interpreter lock, which more than halves loading time."""
+    two cores instead of sharing one interpreter lock.
 
-    def __init__(self, host: str, port: int):
+    With `prepare_for` (the service's base URL), that process also prepares the demo database
+    before it answers any request (`local.prepare.prepare_database`, on in-process moto: no
+    request crosses HTTP, which halves the time it takes); `wait_prepared` relays its progress
+    and says whether it loaded the demo data."""
+
+    def __init__(self, host: str, port: int, prepare_for: str | None = None):
+        import os
         import subprocess
         import sys
 
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "local.moto_server", "--host", host, "--port", str(port)],
-            stdout=subprocess.PIPE, text=True, process_group=0)  # Ctrl-C: the runner stops it
-        line = self.process.stdout.readline()  # "moto server on http://…", once it listens
+        command = [sys.executable, "-m", "local.moto_server", "--host", host, "--port", str(port)]
+        env = dict(os.environ)
+        if prepare_for:
+            command += ["--prepare", prepare_for]
+            for service in ("DYNAMODB", "DYNAMODB_STREAMS", "SQS"):  # in-process, not over HTTP
+                env.pop(f"AWS_ENDPOINT_URL_{service}", None)
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True,
+                                        process_group=0)  # Ctrl-C: the runner stops it
+        line = self.process.stdout.readline()  # "moto server on …", once it listens
         if not line.startswith("moto server on "):
             self.stop()
             raise RuntimeError(f"moto server did not start: {line!r}")
         self.url = line.removeprefix("moto server on ").strip()
+        self.prepares = bool(prepare_for)
+
+    def wait_prepared(self, relay) -> bool:
+        """Relay the preparation's progress lines until it is done; True when it loaded the
+        demo data. Raises PreparationFailed with the exit code if the process ends first."""
+        for line in self.process.stdout:
+            if line.startswith(PREPARED):
+                return line.removeprefix(PREPARED).strip() == "loaded the demo data"
+            relay(line.rstrip("\n"))
+        raise PreparationFailed(self.process.wait())
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -260,25 +376,105 @@ class MotoProcess:
                 self.process.kill()
 
 
-def start_process(host: str = "127.0.0.1", port: int = 0) -> tuple[MotoProcess, str]:
-    server = MotoProcess(host, port)
+class PreparationFailed(Exception):
+    """The moto process exited while preparing; args[0] is its exit code."""
+
+
+def start_process(host: str = "127.0.0.1", port: int = 0,
+                  prepare_for: str | None = None) -> tuple[MotoProcess, str]:
+    server = MotoProcess(host, port, prepare_for)
     return server, server.url
 
 
-def main() -> None:
+def write_batch_directly(params, context, **kwargs):
+    """A botocore `before-call.dynamodb.BatchWriteItem` handler for in-process moto: the batch
+    is applied to moto's tables as the client sent it, without moto's request and answer
+    machinery (the demo data's bulk loads, some 3,000 batches of 25, spent more time there than
+    in the tables). Each put and delete is moto's own (`put_item`, `delete_item`, with their
+    checks); what is skipped is the HTTP-shaped dispatch and the batch's duplicate-key check,
+    which the loaders, writing each key once, never trip. Nothing is left unprocessed."""
+    import json
+
+    from botocore.awsrequest import AWSResponse
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][context["client_region"]]
+    for table_name, requests in json.loads(params["body"])["RequestItems"].items():
+        for request in requests:
+            if "PutRequest" in request:
+                backend.put_item(table_name, request["PutRequest"]["Item"])
+            else:
+                backend.delete_item(table_name, request["DeleteRequest"]["Key"])
+    answer = AWSResponse(params["url"], 200, {}, None)
+    return answer, {"UnprocessedItems": {}, "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+
+def write_batches_directly() -> None:
+    """Every botocore session made from now on in this process writes batches directly
+    (`write_batch_directly`): for the moto process's own preparation only."""
+    from botocore import handlers
+
+    event = "before-call.dynamodb.BatchWriteItem"
+    if all(name != event for name, *_ in handlers.BUILTIN_HANDLERS):
+        handlers.BUILTIN_HANDLERS.append((event, write_batch_directly))
+
+
+def prepare_in_process(server: SerializedMotoServer, base_url: str) -> int:
+    """Prepare the demo database on this process's moto, in-process, while every HTTP request
+    waits; 0, or 2 when the settings are wrong (the message is printed)."""
+    import gc
+    import os
+
+    from moto import mock_aws
+
+    from local.prepare import prepare_database, step
+
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # progress lines, not JSON logs
+    # moto's tables are millions of objects with no cycles among them: the collector's full
+    # passes over them cost seconds and free nothing, so it waits, and afterwards leaves the
+    # loaded data out of its passes for good (freeze)
+    gc.disable()
+    write_batches_directly()
+    with server.requests_lock:
+        mock = mock_aws()
+        mock.start()
+        try:
+            from chalicelib.settings import SettingsError
+
+            try:
+                seeded = prepare_database(base_url, in_process=True)
+            except SettingsError as error:
+                step(f"settings: {error}")
+                return 2
+        finally:
+            mock.stop(remove_data=False)  # the data stays for the server
+            gc.freeze()
+            gc.enable()
+    outcome = "loaded the demo data" if seeded else "kept the data it had"
+    print(f"{PREPARED}{outcome}", flush=True)
+    return 0
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--prepare", metavar="BASE_URL",
+                        help="prepare the demo database first (links printed for BASE_URL)")
     args = parser.parse_args()
     server, url = start(args.host, args.port)
     print(f"moto server on {url}", flush=True)
     try:
+        if args.prepare and (code := prepare_in_process(server, args.prepare)):
+            return code
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -10,8 +10,11 @@ Steps, one progress line each:
    Local, a moto you run yourself, ...); for what is not set, an in-memory moto server on
    127.0.0.1 (port SHELF_MOTO_PORT, or a free one) whose endpoint is exported to this process
    and to chalice local. Its data is gone on exit.
-3. Missing tables and the jobs queue are created; the demo catalog, creators, campaigns and 90
-   days of history are loaded when the shops table is empty, and then the score job runs once.
+3. Missing tables and the jobs queue are created; the demo catalog, creators, campaigns, demo
+   shoppers and 90 days of history are loaded when the shops table is empty, and then the
+   score job, the search index and the feeds job run once (`local.prepare`). On the runner's
+   own moto this happens inside the moto process, in-process, before it answers any request;
+   against endpoints you give, here, over HTTP.
 4. A local scheduler: the events stream and the jobs queue every 2 s, the scheduled jobs every
    20 s (`chalice local` serves HTTP only).
 5. `chalice local --stage local` on 127.0.0.1:${SHELF_PORT:-8000}. The `local` stage in
@@ -35,6 +38,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from local.prepare import detail, step
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -42,6 +47,7 @@ CHILD_STOP_SECONDS = 10
 SERVICE_NAMES = {"DYNAMODB": "DynamoDB", "SQS": "SQS"}
 # where a running `make run` leaves its endpoints for `make jobs` (removed on exit)
 RUN_STATE = REPO_ROOT / "build" / "local-run.json"
+LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
 
 ENV_DEFAULTS = {
     "SHELF_STAGE": "local",
@@ -54,14 +60,6 @@ ENV_DEFAULTS = {
 
 class _Stop(Exception):
     """SIGTERM or SIGHUP arrived; handled like Ctrl-C."""
-
-
-def step(message: str) -> None:
-    print(f"==> {message}", flush=True)
-
-
-def detail(message: str) -> None:
-    print(message, flush=True)
 
 
 def start_local_scheduler(stop_event: threading.Event,
@@ -136,6 +134,10 @@ def main() -> int:
 def _run(started: float) -> int:
     port = int(os.environ.get("SHELF_PORT", str(DEFAULT_PORT)))
     _apply_env_defaults()
+    # This process's jobs and pollers report in progress lines; the service's JSON log lines
+    # stay at the caller's level (chalice local gets it back).
+    service_log_level = os.environ.get(LOG_LEVEL)
+    os.environ[LOG_LEVEL] = "WARNING"
     if not _port_is_free(port):
         step(f"port {HOST}:{port} is in use: stop what runs there or set SHELF_PORT")
         return 1
@@ -146,17 +148,20 @@ def _run(started: float) -> int:
         step(f"port {HOST}:{moto_port} is in use: stop what runs there or unset SHELF_MOTO_PORT")
         return 1
     from chalicelib.settings import SettingsError  # reads nothing at import
+    from local.moto_server import PreparationFailed
 
-    moto = _start_dynamodb(moto_port)
+    moto = _start_dynamodb(moto_port, f"http://{HOST}:{port}")
     scheduler_stop = threading.Event()
     try:
         try:
-            seeded = _prepare_database(port)
+            seeded = _prepare_database(moto, port)
         except SettingsError as error:
             step(f"settings: {error}")
             return 2
+        except PreparationFailed as failed:
+            return failed.args[0] or 1
         start_local_scheduler(scheduler_stop, _pollers(skip_backlog=seeded))
-        return _serve(port, started)
+        return _serve(port, started, service_log_level)
     finally:
         scheduler_stop.set()
         RUN_STATE.unlink(missing_ok=True)
@@ -179,17 +184,19 @@ def _apply_env_defaults() -> None:
                "(fine locally; `make token` signs with the same one)")
 
 
-def _start_dynamodb(moto_port: int):
+def _start_dynamodb(moto_port: int, base_url: str):
     """Moto on a local port for whatever the caller does not point at already (DynamoDB with its
-    streams, SQS for the jobs queue); returns the server, or None when none was needed.
-    The endpoints are left in RUN_STATE for `make jobs`."""
+    streams, SQS for the jobs queue); returns the server, or None when none was needed. When it
+    serves both, it prepares the demo database itself. The endpoints are left in RUN_STATE for
+    `make jobs`."""
     given = {service: os.environ.get(f"AWS_ENDPOINT_URL_{service}")
              for service in ("DYNAMODB", "SQS")}
     server = None
     if not all(given.values()):
         from local import moto_server
 
-        server, endpoint = moto_server.start_process(HOST, moto_port)
+        prepare_for = None if any(given.values()) else base_url
+        server, endpoint = moto_server.start_process(HOST, moto_port, prepare_for)
         for service, url in given.items():
             if not url:
                 os.environ[f"AWS_ENDPOINT_URL_{service}"] = endpoint
@@ -204,82 +211,16 @@ def _start_dynamodb(moto_port: int):
     return server
 
 
-def _prepare_database(port: int) -> bool:
-    """Tables, queue and demo data; True when the demo data was loaded now."""
-    # chalicelib reads the environment when imported: only now is it complete.
-    from chalicelib.store.tables import create_missing_tables
-    from local.demo_data import build_demo_catalog
-    from local.seed import load_search_index, seed_if_empty
+def _prepare_database(moto, port: int) -> bool:
+    """Tables, queue and demo data (`local.prepare`): done by the moto process when it serves
+    both DynamoDB and SQS, else here; True when the demo data was loaded now."""
+    from local.prepare import ensure_local_queue, prepare_database
 
-    step("tables and queue")
-    create_missing_tables(progress=detail)
-    ensure_local_queue()
-    step("demo data")
-    catalog = build_demo_catalog()
-    seeded = seed_if_empty(progress=detail, catalog=catalog, search_index=False)
-    if seeded:
-        step("scores: the daily score job, once, over the demo history")
-        run_score_job(progress=detail)
-        step("search: the index of the scored catalogue, in bulk")
-        load_search_index(catalog, detail)  # reflects every event so far: the stream skips them
-        step("feeds: priors, co-purchase lists, mall feeds and recommendation candidates, once")
-        run_feeds_job(progress=detail)
-    step("search: suggestions and hot queries, once, so the first keystroke has them")
-    from chalicelib.jobs import search_log
-
-    detail(f"  suggestions: {search_log.rebuild_suggestions()}")
-    detail(f"  hot queries: {search_log.refresh_hot_queries()}")
-    base = f"http://{HOST}:{port}"
-    step("try it (once chalice local below says it is serving)")
-    for shop in catalog.shops[:3]:
-        detail(f"  {shop.name} (owner {shop.owner_id}): {base}/shops/{shop.shop_id}/storefront")
-    product = catalog.listed_products()[0]
-    detail(f"  product page: {base}/products/{product.product_id}")
-    detail("  merchant token for the first shop: make token ROLE=merchant SUB=m1")
+    if moto is None or not moto.prepares:
+        return prepare_database(f"http://{HOST}:{port}")
+    seeded = moto.wait_prepared(relay=detail)
+    ensure_local_queue()  # its URL on the endpoint, exported for chalice local
     return seeded
-
-
-def ensure_local_queue() -> None:
-    """The jobs queue on the local endpoint, its URL exported for chalice local too."""
-    from chalicelib.queues import JOBS_QUEUE, ensure_queue
-    from chalicelib.settings import get_settings
-
-    url = ensure_queue(JOBS_QUEUE, get_settings().table_prefix)
-    detail(f"  queue {url}")
-
-
-def run_score_job(progress: Callable[[str], object], force: bool = False) -> dict:
-    """Start the score run for the last complete day and work the jobs queue until it is
-    done."""
-    from chalicelib.jobs.scores import start_run
-    from chalicelib.store import job_runs
-    from local.pumps import drain_job_queue
-
-    started_at = time.monotonic()
-    run = start_run(force=force)
-    if not run["started"]:
-        progress(f"  {run['run_id']}: ran already today (force to rerun)")
-        return run
-    chunks = drain_job_queue(progress=progress)
-    summary = job_runs.get(run["run_id"])
-    progress(f"  {run['run_id']}: {summary['status']}, {chunks} chunks, "
-             f"{summary['items_done']} entities in {time.monotonic() - started_at:.1f}s")
-    return summary
-
-
-def run_feeds_job(progress: Callable[[str], object]) -> dict:
-    """Run the feeds job now (forced) and work the jobs queue until it is done."""
-    from chalicelib.jobs import runner
-    from chalicelib.store import job_runs
-    from local.pumps import drain_job_queue
-
-    started_at = time.monotonic()
-    run = runner.start("feeds", {}, force=True)
-    chunks = drain_job_queue()
-    summary = job_runs.get(run["run_id"])
-    progress(f"  {run['run_id']}: {summary['status']}, {chunks} chunks, "
-             f"{summary['items_done']} items in {time.monotonic() - started_at:.1f}s")
-    return summary
 
 
 def _pollers(skip_backlog: bool = False) -> tuple[Callable[[], int], ...]:
@@ -302,11 +243,14 @@ def _pollers(skip_backlog: bool = False) -> tuple[Callable[[], int], ...]:
     return count_events, count_behaviour, job_chunks
 
 
-def _serve(port: int, started: float) -> int:
+def _serve(port: int, started: float, log_level: str | None) -> int:
     chalice = Path(sys.executable).parent / "chalice"
     command = [str(chalice), "local", "--host", HOST, "--port", str(port), "--stage", "local",
                "--no-autoreload"]
     env = dict(os.environ)
+    env.pop(LOG_LEVEL)
+    if log_level is not None:
+        env[LOG_LEVEL] = log_level
     env.setdefault("PYTHONUNBUFFERED", "1")  # its "Serving on" line shows up even when piped
     step(f"chalice local on http://{HOST}:{port} (Ctrl-C stops everything)")
     # Its own process group: a terminal Ctrl-C reaches this runner only, which then stops the

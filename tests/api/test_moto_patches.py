@@ -63,3 +63,38 @@ def test_a_local_index_query_reads_its_partition_in_index_order(aws):
                          KeyConditionExpression="p = :p", ScanIndexForward=False,
                          ExpressionAttributeValues={":p": {"S": "a"}})["Items"]
     assert [item["rank"]["N"] for item in items] == ["9", "5"]
+
+
+def test_an_item_over_400_kb_is_still_refused_and_a_normal_one_keeps_every_attribute(table):
+    with pytest.raises(ClientError) as raised:
+        table.put_item(TableName="patched",
+                       Item={"k": {"S": "big"}, "blob": {"S": "x" * 410_000}})
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    many = {f"a{n}": {"S": f"v{n}"} for n in range(30)}
+    table.put_item(TableName="patched", Item={"k": {"S": "wide"}, **many})
+    stored = table.get_item(TableName="patched", Key={"k": {"S": "wide"}})["Item"]
+    assert stored == {"k": {"S": "wide"}, **many}
+
+
+def test_read_answers_are_plain_json_without_empty_members(table):
+    answer = table.query(TableName="patched", KeyConditionExpression="k = :k",
+                         ExpressionAttributeValues={":k": {"S": "kept"}})
+    assert answer["Items"] == [{"k": {"S": "kept"}, "n": {"N": "1"}}]
+    assert answer["Count"] == 1
+    assert "LastEvaluatedKey" not in answer
+    missing = table.get_item(TableName="patched", Key={"k": {"S": "absent"}})
+    assert "Item" not in missing
+
+
+def test_a_batch_written_directly_puts_and_deletes_as_moto_would(table):
+    from local.moto_server import write_batch_directly
+
+    direct = boto3.client("dynamodb", region_name="us-east-1")
+    direct.meta.events.register("before-call.dynamodb.BatchWriteItem", write_batch_directly)
+    answer = direct.batch_write_item(RequestItems={"patched": [
+        {"PutRequest": {"Item": {"k": {"S": "one"}, "n": {"N": "7"}}}},
+        {"PutRequest": {"Item": {"k": {"S": "kept"}, "n": {"N": "2"}}}},
+        {"DeleteRequest": {"Key": {"k": {"S": "guard"}}}},
+    ]})
+    assert answer["UnprocessedItems"] == {}
+    assert items(table) == [("kept", "2"), ("one", "7")]
