@@ -1,17 +1,29 @@
 """`python -m bench.scenes [--json PATH]`: the mall and recommendation scenes on the demo world.
 
-In-process moto, the demo catalogue and the demo shoppers' 90 days, each shopper's last purchase
-held out (the history without it is loaded, then the feeds job runs). Prints, in one run:
+In-process moto, the demo catalogue and the demo shoppers' 90 days up to DEFAULT_AS_OF_MS
+(local.demo_shoppers: 2026-12-01, fixed, so two runs measure the same world). Recommendation
+quality is a temporal split: everything before the cutoff T = DEFAULT_AS_OF_MS − HORIZON_DAYS
+(14 days) is loaded (orders, reviews, follows, linked devices, browse events, and the catalogue
+as it stood then), the service clock is set to T (`chalicelib.domain.clock.now_ms` and every
+module that imported it), the feeds job runs, and each shopper who bought before T and again
+after it is asked `GET /recommendations?limit=10` as of T. The targets are the products they
+bought in the 14 days after T. Prints, in one run:
 
-- recommendation quality: hit@10 and nDCG@10 of the held-out product in `GET /recommendations`
-  for ours, against a popularity baseline (the 10 products most buyers bought) and a
+- recommendation quality: hit@10 (at least one target in the first 10) and nDCG@10 (binary
+  relevance, normalised by the best possible order of that shopper's targets) for ours,
+  against a popularity baseline (the 10 products most buyers bought before T) and a
   popular-in-category baseline (the 10 most bought products of the shopper's most bought
-  category), both from the same training orders; catalogue coverage (distinct products in
-  anyone's top 10 ÷ listed products) and shop-rule violations (windows of 10 with > 2 of one
+  category before T): the same training orders and cutoff; the baselines are not subject to
+  the shop-window rule and do not know the clock. Also catalogue coverage (distinct products
+  in anyone's top 10 ÷ listed products) and shop-rule violations (windows of 10 with > 2 of one
   shop while another shop's item was left) over every list shown;
 - DynamoDB calls per mall and recommendation page (first and later pages);
 - behaviour events ingested per second through `POST /events` in batches of 100, and the calls
   each batch costs at ingestion and in the stream consumer.
+
+Nothing after T reaches the service, so a purchase cannot be predicted from what followed it;
+the list is the one built at T, although the job rebuilds lists nightly, which makes the
+14 days a harder task for ours (timing-aware) than for the baselines (timeless).
 
 Targets: ours ≥ 1.5 × the better baseline's hit@10; 0 shop-rule violations; ≤ 2 calls a page.
 """
@@ -22,10 +34,11 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
 import uuid
 from collections import Counter, defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench import env
@@ -33,6 +46,17 @@ from bench.table import render, summary_line, write_figures
 
 TOP = 10
 EVENT_BATCHES = 20
+HORIZON_DAYS = 14
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class Case:
+    """A shopper who bought before the cutoff and after it."""
+
+    shopper_id: str
+    targets: frozenset[str]  # the products bought in the horizon after the cutoff
+    history: list  # their orders before the cutoff (DemoOrder)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     env.apply()
+    from local.demo_shoppers import DEFAULT_AS_OF_MS  # the world the tests use: 2026-12-01
+
+    cutoff = DEFAULT_AS_OF_MS - HORIZON_DAYS * DAY_MS
+    set_clock(cutoff)
     from moto import mock_aws
 
     from local.moto_server import apply_patches
@@ -51,52 +79,100 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  [{time.perf_counter() - started:5.1f}s] {message}", flush=True)
 
     with mock_aws():
-        figures = measure(progress)
+        figures = measure(progress, DEFAULT_AS_OF_MS, cutoff)
     report(figures)
     if args.json:
         write_figures(figures, args.json)
     return 0
 
 
-def measure(progress) -> dict:
+def set_clock(start_ms: int) -> None:
+    """Run the service clock from `start_ms` on (real time elapsing from here):
+    chalicelib.domain.clock.now_ms, and the modules already holding it by name."""
+    from chalicelib.domain import clock
+
+    real = clock.now_ms
+    begun = real()
+
+    def now_ms() -> int:
+        return start_ms + real() - begun
+
+    clock.now_ms = now_ms
+    for module in list(sys.modules.values()):
+        if getattr(module, "now_ms", None) is real:
+            module.now_ms = now_ms
+
+
+def measure(progress, as_of: int, cutoff: int) -> dict:
     from chalice.test import Client
 
     from app import app
-    from chalicelib.domain.clock import now_ms
+    from chalicelib.domain.clock import to_iso
     from chalicelib.jobs import runner
     from chalicelib.queues import JOBS_QUEUE, ensure_queue
     from chalicelib.store.tables import create_missing_tables
     from local.demo_data import build_demo_catalog
-    from local.demo_shoppers import build_demo_shoppers, holdouts, training_orders
+    from local.demo_shoppers import build_demo_shoppers
     from local.pumps import drain_job_queue
     from local.seed import seed_if_empty
 
     create_missing_tables(progress=lambda _: None)
     os.environ["SHELF_JOBS_QUEUE_URL"] = ensure_queue(JOBS_QUEUE, "shelf-bench-")
-    catalog = build_demo_catalog()
-    world = build_demo_shoppers(catalog, now_ms())
-    held = holdouts(world.orders)
-    training = training_orders(world.orders)
-    kept = {order.order_id for order in training}
-    world = replace(world, orders=training,
-                    reviews=[r for r in world.reviews if r.order_id in kept])
-    progress(f"demo world: {len(world.shoppers)} shoppers, {len(training)} training orders, "
-             f"{len(held)} held out")
+    full_catalog = build_demo_catalog()
+    world = build_demo_shoppers(full_catalog, as_of)
+    cases = split(world.orders, cutoff)
+    catalog, world = as_of_cutoff(full_catalog, world, cutoff)
+    progress(f"demo world: {len(world.shoppers)} shoppers, {len(world.orders)} orders before "
+             f"the cutoff, {len(cases)} shoppers bought in the {HORIZON_DAYS} days after it")
     seed_if_empty(progress, catalog=catalog, shoppers=world, search_index=False)
     runner.start("feeds", {}, force=True)
     chunks = drain_job_queue()
     progress(f"feeds job: {chunks} chunks")
     listed = {p.product_id for p in catalog.listed_products()}
     with Client(app) as client:
-        quality = _quality(client, held, training, catalog, listed, progress)
+        quality = _quality(client, cases, world.orders, full_catalog, listed, progress)
         calls = _calls_per_page(client)
         ingest = _ingest(client, progress)
+    quality["cutoff"] = to_iso(cutoff)
     return {"quality": quality, "calls": calls, "ingest": ingest}
+
+
+def split(orders, cutoff: int) -> list[Case]:
+    """The shoppers with orders both before the cutoff and in the horizon after it."""
+    by_buyer: dict[str, list] = defaultdict(list)
+    for order in orders:
+        by_buyer[order.buyer_id].append(order)
+    end = cutoff + HORIZON_DAYS * DAY_MS
+    cases = []
+    for buyer in sorted(by_buyer, key=lambda b: (len(b), b)):
+        before = [o for o in by_buyer[buyer] if o.paid_at < cutoff]
+        after = {p for o in by_buyer[buyer] if cutoff <= o.paid_at <= end for p in o.product_ids}
+        if before and after:
+            cases.append(Case(buyer, frozenset(after), before))
+    return cases
+
+
+def as_of_cutoff(catalog, world, cutoff: int):
+    """The catalogue and the shoppers' world as they stood at the cutoff: nothing later."""
+    later = {p.product_id for p in catalog.products if p.created_at > cutoff}
+    catalog = replace(
+        catalog, products=[p for p in catalog.products if p.product_id not in later],
+        bundles=[b for b in catalog.bundles if b.created_at <= cutoff
+                 and not {part.product_id for part in b.parts} & later])
+    orders = [o for o in world.orders if o.paid_at < cutoff]
+    kept = {o.order_id for o in orders}
+    world = replace(
+        world, as_of_ms=cutoff, orders=orders,
+        reviews=[r for r in world.reviews if r.order_id in kept and r.created_at < cutoff],
+        follows=[f for f in world.follows if f[2] < cutoff],
+        events=[e for e in world.events if e.at < cutoff],
+        devices=[d for d in world.devices if d[2] < cutoff])
+    return catalog, world
 
 
 # --- quality -------------------------------------------------------------------------------------
 
-def _quality(client, held, training, catalog, listed, progress) -> dict:
+def _quality(client, cases, training, catalog, listed, progress) -> dict:
     buyers_of: dict[str, set] = defaultdict(set)
     category_of = {p.product_id: p.category for p in catalog.products}
     shop_of = {p.product_id: p.shop_id for p in catalog.products}
@@ -112,7 +188,7 @@ def _quality(client, held, training, catalog, listed, progress) -> dict:
     shown: set[str] = set()
     violations = 0
     reasons: Counter = Counter()
-    for case in held:
+    for case in cases:
         ours = _recommend(client, case.shopper_id)
         shown.update(pid for pid, _ in ours)
         reasons.update(reason for _, reason in ours)
@@ -122,12 +198,14 @@ def _quality(client, held, training, catalog, listed, progress) -> dict:
         lists = {"ours": [pid for pid, _ in ours], "popularity": popular[:TOP],
                  "popular_in_category": by_category.get(favourite, [])[:TOP]}
         for name, ranked in lists.items():
-            scores[name].append(_gain(ranked, case.product_id))
-    progress(f"quality: {len(held)} held-out purchases scored")
+            scores[name].append(_gain(ranked, case.targets))
+    progress(f"quality: {len(cases)} shoppers scored")
     summary = {name: {"hit_at_10": round(sum(hit for hit, _ in values) / len(values), 4),
                       "ndcg_at_10": round(sum(ndcg for _, ndcg in values) / len(values), 4)}
                for name, values in scores.items()}
-    summary["shoppers"] = len(held)
+    summary["shoppers"] = len(cases)
+    summary["targets_per_shopper"] = round(sum(len(c.targets) for c in cases) / len(cases), 2)
+    summary["horizon_days"] = HORIZON_DAYS
     summary["coverage"] = round(len(shown & listed) / len(listed), 4)
     summary["shop_rule_violations"] = violations
     summary["reasons"] = dict(reasons)
@@ -143,10 +221,15 @@ def _recommend(client, shopper_id: str) -> list[tuple[str, str]]:
     return [(item["product_id"], item["reason"]) for item in body["items"]]
 
 
-def _gain(ranked: list[str], target: str) -> tuple[int, float]:
-    if target not in ranked[:TOP]:
+def _gain(ranked: list[str], targets: frozenset[str]) -> tuple[int, float]:
+    """(hit, nDCG) of a list against the products bought: binary relevance, normalised by the
+    DCG of the targets placed first."""
+    found = [position for position, pid in enumerate(ranked[:TOP]) if pid in targets]
+    if not found:
         return 0, 0.0
-    return 1, 1 / math.log2(ranked.index(target) + 2)
+    dcg = sum(1 / math.log2(position + 2) for position in found)
+    ideal = sum(1 / math.log2(position + 2) for position in range(min(len(targets), TOP)))
+    return 1, dcg / ideal
 
 
 def _violations(shops: list[str]) -> int:
@@ -226,7 +309,10 @@ def _ingest(client, progress) -> dict:
 
 def report(figures: dict) -> None:
     quality = figures["quality"]
-    print(f"\n== Recommendation quality: {quality['shoppers']} shoppers, last purchase held out")
+    print(f"\n== Recommendation quality: {quality['shoppers']} shoppers, as of the cutoff "
+          f"({quality['cutoff']}), against what they bought in the {quality['horizon_days']} "
+          f"days after it "
+          f"({quality['targets_per_shopper']} products each on average)")
     rows = [[name, quality[name]["hit_at_10"], quality[name]["ndcg_at_10"]]
             for name in ("ours", "popularity", "popular_in_category")]
     print(render(["list", "hit@10", "nDCG@10"], rows, right={1, 2}))

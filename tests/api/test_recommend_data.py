@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.domain import clock
 from chalicelib.domain.events import EventType
-from chalicelib.domain.recommend import DAY_MS, Reason
+from chalicelib.domain.recommend import DAY_MS, Reason, due_score
 from chalicelib.jobs import recommend as recommend_jobs
 from chalicelib.jobs import runner
 from chalicelib.jobs.runner import Job
@@ -114,6 +114,11 @@ def listed(shopper_id):
     return {c.product_id: c.reason for c in candidate_service.candidates_of(shopper_id)}
 
 
+def score_of(shopper_id, product_id):
+    return next(c.score for c in candidate_service.candidates_of(shopper_id)
+                if c.product_id == product_id)
+
+
 def table_state():
     purchases = {(m.pk, m.sk): m.attribute_values for m in PurchaseModel.scan()}
     entities = {m.entity: m.attribute_values for m in EntityModel.scan()
@@ -173,12 +178,17 @@ def test_orders_teach_co_purchase_repurchase_and_durables(api, queue, monkeypatc
     assert (profile.consumable, profile.interval_days, profile.buyers) == (True, 30, 22)
     assert profile_of("空调").consumable is False
     assert listed("bob") == {tea: Reason.REPURCHASE}  # 28 days ago: due
+    assert score_of("bob", tea) == pytest.approx(1.1 / 1.5, abs=1e-4)  # bought once
     assert listed(TEA_AGAIN[0]) == {}  # last bought 40 days ago: not an active shopper
-    assert listed("fred") == {}  # 5 days ago: not due
+    assert listed("fred") == {tea: Reason.REPURCHASE}  # 5 days ago: back, but not yet due
+    assert score_of("fred", tea) == pytest.approx(
+        due_score(timeline["end"] - 5 * DAY_MS, 30, timeline["end"]) * 1.1 / 1.5, abs=1e-4)
+    assert score_of("fred", tea) < score_of("bob", tea) / 3
     assert listed(TOGETHER[0]) == {}  # bought everything they would be shown
     timeline["end"] = timeline["now"] = timeline["end"] + 19 * DAY_MS
     run_phases(queue, monkeypatch, recommend_jobs.CANDIDATES_PHASE)
-    assert listed("fred") == {tea: Reason.REPURCHASE}  # 24 days on: 30 less the 20 % lead
+    # 24 days on: 30 less the 20 % lead, as due as bob's
+    assert score_of("fred", tea) == pytest.approx(1.1 / 1.5, abs=1e-4)
 
 
 def test_popular_fills_a_shopper_without_history(api, queue, monkeypatch, catalog, timeline):

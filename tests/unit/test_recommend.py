@@ -11,8 +11,10 @@ from chalicelib.domain.recommend import (
     CO_PURCHASE_SHRINK,
     CONSUMABLE_MIN_BUYERS,
     DAY_MS,
+    DURABLE_DEMOTION,
     HEAVY_BUYER_RECENT,
     MAX_CANDIDATES,
+    SOURCE_WEIGHTS,
     Bought,
     Candidate,
     ConsumableProfile,
@@ -56,15 +58,19 @@ def test_the_most_personal_source_gives_the_reason():
                             Reason.CATEGORY_AFFINITY, Reason.POPULAR]
 
 
-def test_agreeing_sources_add_up_and_personal_ones_lead():
+def test_agreeing_sources_add_up_and_a_weak_neighbour_is_not_lifted():
     inputs = ShopperInputs(
         history=[Bought("ac", "s1", "空调", days_ago(10))],
         neighbours={"ac": [("cover", "s2", 0.8), ("remote", "s3", 0.1)]},
         popular=[("fan", "s4", 9.0), ("cover", "s2", 1.0)])
-    ranked = build_candidates(inputs, NOW)
-    assert [c.product_id for c in ranked] == ["cover", "remote", "fan"]
-    cover, remote, fan = ranked
-    assert cover.score > 0.9 > remote.score > fan.score  # cover also gets a quarter of popular
+    ranked = {c.product_id: c for c in build_candidates(inputs, NOW)}
+    co, popular = SOURCE_WEIGHTS[Reason.CO_PURCHASE], SOURCE_WEIGHTS[Reason.POPULAR]
+    # cover: the best neighbour, plus a quarter of what popular gives it
+    assert ranked["cover"].score == pytest.approx(co + 0.25 * popular / 9, abs=1e-4)
+    # remote: an eighth of the best neighbour stays an eighth, below the most popular item
+    assert ranked["remote"].score == pytest.approx(co / 8, abs=1e-4)
+    assert ranked["remote"].score < ranked["fan"].score == popular
+    assert ranked["remote"].reason is Reason.CO_PURCHASE
 
 
 def test_durable_goods_bought_are_never_proposed_again():
@@ -80,7 +86,8 @@ def test_durable_goods_bought_are_never_proposed_again():
                                "fan": Reason.POPULAR}
     # another product of a durable category just bought is demoted, not dropped
     ac2 = next(c for c in ranked if c.product_id == "ac2")
-    assert ac2.score < 0.6
+    undemoted = SOURCE_WEIGHTS[Reason.CATEGORY_AFFINITY] * 2 / 3  # affinity 1 · its feed score
+    assert ac2.score == pytest.approx(undemoted * DURABLE_DEMOTION, abs=1e-4)
 
 
 def test_unknown_categories_count_as_durable():
@@ -98,19 +105,21 @@ def test_unavailable_products_are_dropped():
 # --- repurchase ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("days", "due"), [
-    (10, None),      # too early
-    (23.9, None),    # just before the lead (30 − 20 % = 24 days)
-    (24, 1.0),       # the lead: shown a little early
+    (0, 0.1),        # just bought: the floor
+    (-1, 0.1),       # a clock a little behind: just bought
+    (12, 0.55),      # on the way: 0.1 + 0.9 · (12 / 30) / 0.8
+    (23.9, 0.9962),  # just before the lead (30 − 20 % = 24 days)
+    (24, 1.0),       # the lead: due a little early
     (30, 1.0),
     (60, 0.5),       # one interval overdue
-    (120, 0.25),     # three intervals overdue: the last day it is shown
+    (120, 0.25),     # three intervals overdue: the last day it is proposed
     (121, None),     # moved on
 ])
-def test_the_repurchase_due_window(days, due):
+def test_the_repurchase_due_score(days, due):
     assert due_score(days_ago(days), 30.0, NOW) == due
 
 
-def test_a_due_consumable_comes_back_as_repurchase_and_an_early_one_does_not():
+def test_a_due_consumable_leads_and_an_early_one_comes_back_lower():
     def with_tea_bought(days):
         return ShopperInputs(history=[Bought("tea", "s1", "茶叶", days_ago(days), times=3)],
                              popular=[("tea", "s1", 5.0), ("fan", "s2", 4.0)],
@@ -118,14 +127,40 @@ def test_a_due_consumable_comes_back_as_repurchase_and_an_early_one_does_not():
     due = build_candidates(with_tea_bought(28), NOW)
     assert reasons(due) == {"tea": Reason.REPURCHASE, "fan": Reason.POPULAR}
     assert due[0].product_id == "tea"
-    assert reasons(build_candidates(with_tea_bought(10), NOW)) == {"fan": Reason.POPULAR}
+    bought_often = (1 + 0.1 * 3) / 1.5  # three times
+    assert due[0].score == pytest.approx(bought_often + 0.25 * SOURCE_WEIGHTS[Reason.POPULAR],
+                                         abs=1e-4)
+    early = build_candidates(with_tea_bought(6), NOW)
+    assert reasons(early) == {"tea": Reason.REPURCHASE, "fan": Reason.POPULAR}
+    tea = next(c for c in early if c.product_id == "tea")
+    assert tea.score < due[0].score / 2
+
+
+def test_due_consumables_rank_above_the_other_sources_and_early_ones_below_them():
+    inputs = ShopperInputs(
+        history=[Bought("tea", "s1", "茶叶", days_ago(28)),
+                 Bought("nuts", "s2", "零食坚果", days_ago(1))],
+        followed_new=[Listed("new", "s3", "茶具", days_ago(0))],
+        neighbours={"tea": [("cup", "s4", 0.9)]},
+        popular_by_category={"茶叶": [("oolong", "s5", 3.0)]},
+        popular=[("fan", "s6", 9.0)],
+        profiles={"茶叶": TEA, "零食坚果": ConsumableProfile("零食坚果", True, 20.0, 0.5, 80)})
+    ranked = [c.product_id for c in build_candidates(inputs, NOW)]
+    assert ranked[0] == "tea"  # due: before anything new
+    assert ranked.index("nuts") > ranked.index("oolong")  # bought yesterday: not yet
+    assert set(ranked) == {"tea", "nuts", "new", "cup", "oolong", "fan"}
 
 
 def test_a_category_is_due_from_its_latest_purchase():
     inputs = ShopperInputs(history=[Bought("tea-a", "s1", "茶叶", days_ago(40)),
                                     Bought("tea-b", "s2", "茶叶", days_ago(5))],
                            profiles={"茶叶": TEA})
-    assert build_candidates(inputs, NOW) == []  # restocked with another tea 5 days ago
+    ranked = build_candidates(inputs, NOW)
+    # restocked with another tea 5 days ago: both come back, as early as the restock
+    expected = round(due_score(days_ago(5), 30.0, NOW) * 1.1 / 1.5, 4)
+    assert {(c.product_id, c.score) for c in ranked} == {("tea-a", expected),
+                                                        ("tea-b", expected)}
+    assert expected < 0.3
 
 
 def test_interval_is_the_median_of_the_gap_histogram():
@@ -141,10 +176,24 @@ def test_a_consumable_needs_a_rate_and_enough_buyers():
     gaps = {28: 5, 30: 6, 33: 4}
     tea = learn_profile("茶叶", 40, 12, gaps)
     assert (tea.consumable, tea.interval_days, tea.rate, tea.buyers) == (True, 30, 0.3, 40)
-    assert not learn_profile("空调", 40, 2, {200: 2}).consumable  # rate 0.05
+    assert not learn_profile("空调", 40, 1, {200: 1}).consumable  # rate 0.025
     few = learn_profile("海鲜", CONSUMABLE_MIN_BUYERS - 1, 10, gaps)
     assert few.rate > 0.5 and not few.consumable
     assert not learn_profile("茶叶", 40, 12, {}).consumable  # no interval learnt
+
+
+def test_a_category_mixing_consumables_and_durables_is_a_consumable():
+    # sunscreen is bought again every two months, the hats and sleeves of 防晒 never: 9 %
+    sun = learn_profile("防晒", 100, 9, {55: 4, 56: 3, 60: 2})
+    assert (sun.consumable, sun.interval_days, sun.rate) == (True, 56, 0.09)
+    inputs = ShopperInputs(history=[Bought("spf50", "s1", "防晒", days_ago(50))],
+                           popular_by_category={"防晒": [("hat", "s2", 2.0)]},
+                           profiles={"防晒": sun})
+    ranked = build_candidates(inputs, NOW)
+    assert [(c.product_id, c.reason) for c in ranked] == [
+        ("spf50", Reason.REPURCHASE), ("hat", Reason.CATEGORY_AFFINITY)]
+    # a consumable category is not demoted as a durable one would be
+    assert ranked[1].score == SOURCE_WEIGHTS[Reason.CATEGORY_AFFINITY]
 
 
 # --- co-purchase ---------------------------------------------------------------------------------
