@@ -235,6 +235,53 @@ def read_dynamodb_requests_as_json() -> None:
     DynamoHandler.parse_parameters = as_json
 
 
+def compare_values_directly() -> None:
+    """Two strings, or two numbers, compare by their values without moto's detour: each
+    comparison of two DynamoTypes (millions of them while a Query sorts a partition or a global
+    index query checks every item's key) rebuilt both sides' `cast_value` through a chain of
+    type tests. Strings compare as strings and numbers as decimals, exactly as before; every
+    other pair (sets, lists, maps, mixed types) goes the old way. If a moto upgrade renames
+    these internals, comparisons are left as they are."""
+    from decimal import Decimal
+
+    from moto.dynamodb.models import dynamo_type
+
+    cls = dynamo_type.DynamoType
+    if getattr(cls.__lt__, "direct", False) or not hasattr(cls, "cast_value"):
+        return
+    original = {name: getattr(cls, name) for name in ("__eq__", "__ne__", "__lt__", "__hash__")}
+
+    def plain(value: dynamo_type.DynamoType):
+        kind = value.type
+        if kind == "S":
+            return value.value
+        if kind == "N":
+            return Decimal(value.value)
+        return NotImplemented
+
+    def __eq__(self, other) -> bool:
+        if self.type != other.type:
+            return False
+        mine = plain(self)
+        return original["__eq__"](self, other) if mine is NotImplemented else mine == plain(other)
+
+    def __ne__(self, other) -> bool:
+        return not __eq__(self, other)
+
+    def __lt__(self, other) -> bool:
+        mine, theirs = plain(self), plain(other)
+        if mine is NotImplemented or theirs is NotImplemented or self.type != other.type:
+            return original["__lt__"](self, other)
+        return mine < theirs
+
+    def __hash__(self) -> int:
+        mine = plain(self)
+        return original["__hash__"](self) if mine is NotImplemented else hash((self.type, mine))
+
+    __lt__.direct = True
+    cls.__eq__, cls.__ne__, cls.__lt__, cls.__hash__ = __eq__, __ne__, __lt__, __hash__
+
+
 def look_up_actions_once() -> None:
     """moto lists a handler class's methods (inspect.getmembers) on every request to find the
     action's method: half a millisecond a call, a tenth of a small GetItem. The list is the
@@ -294,6 +341,7 @@ def apply_patches() -> None:
     read_dynamodb_requests_as_json()
     size_items_once()
     look_up_actions_once()
+    compare_values_directly()
 
 
 class SerializedMotoServer(ThreadedMotoServer):
