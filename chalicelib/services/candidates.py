@@ -15,8 +15,10 @@ Reads, in order (a job, not a request: round trips matter less than cost per sho
                              out is dropped before ranking
     ≤ 1 PutItem              the list, only when it changed
 
-The shops' products and the products' states are shared by the shoppers one container handles
-in a run (`RunCache`), so a run reads each at most once per container and a few minutes.
+The feed heads, the category profiles, the shops' products and the products' states are shared
+by the shoppers one container handles in a run (`RunCache`), so a run reads each at most once
+per container and a few minutes: the shared BatchGetItem then carries the shopper's own keys
+(preferences, list, similar lists) and only the first shopper's carries the heads.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class RunCache:
 
     shops: dict = field(default_factory=dict)  # shop → [(product_id, created_at)]
     products: dict = field(default_factory=dict)  # product → (category, listed and in stock)
+    feeds: dict = field(default_factory=dict)  # feed name → its first entries, or None
+    profiles: dict = field(default_factory=dict)  # category → ConsumableProfile, or None
 
 
 def refresh_candidates(shopper_id: str, now: int | None = None,
@@ -77,19 +81,26 @@ def refresh_candidates(shopper_id: str, now: int | None = None,
     top = top_categories(affinity(bought, browse))
     recent = [b.product_id for b in recent_purchases(bought)]
     bought_categories = sorted({b.category for b in bought})[:PROFILE_CATEGORIES]
+    feed_names = [feeds.POPULAR_FEED] + [feeds.category_feed(c) for c in top]
     wanted = {
         "preferences": follows.preferences_key(shopper_id),
         "current": purchase_store.candidates_key(shopper_id),
-        "popular": feeds.head_request(feeds.POPULAR_FEED),
         **{("similar", pid): purchase_store.similar_key(pid) for pid in recent},
-        **{("profile", c): purchase_store.profile_key(c) for c in bought_categories},
-        **{("feed", c): feeds.head_request(feeds.category_feed(c)) for c in top},
+        **{("profile", c): purchase_store.profile_key(c) for c in bought_categories
+           if c not in cache.profiles},
+        **{("feed", name): feeds.head_request(name) for name in feed_names
+           if name not in cache.feeds},
     }
     found = batch_get(list(wanted.values()))
 
     def raw(name):
         return found.get(key_id(wanted[name]))
 
+    for name in wanted:
+        if name[0] == "feed":
+            cache.feeds[name[1]] = _entries(feeds.head_from(raw(name)), POPULAR_ENTRIES)
+        elif name[0] == "profile":
+            cache.profiles[name[1]] = purchase_store.profile_from(raw(name))
     if not follows.personalized_from(raw("preferences")):
         if raw("current"):
             purchase_store.delete_candidates(shopper_id)
@@ -99,11 +110,10 @@ def refresh_candidates(shopper_id: str, now: int | None = None,
         history=bought,
         neighbours={pid: purchase_store.similar_from(raw(("similar", pid))) for pid in recent},
         browse_affinity=browse,
-        popular_by_category={c: _entries(feeds.head_from(raw(("feed", c))), CATEGORY_ENTRIES)
+        popular_by_category={c: cache.feeds[feeds.category_feed(c)][:CATEGORY_ENTRIES]
                              for c in top},
-        popular=_entries(feeds.head_from(raw("popular")), POPULAR_ENTRIES),
-        profiles={c: profile for c in bought_categories
-                  if (profile := purchase_store.profile_from(raw(("profile", c))))},
+        popular=cache.feeds[feeds.POPULAR_FEED],
+        profiles={c: cache.profiles[c] for c in bought_categories if cache.profiles[c]},
     )
     followed = _followed_new(follows.followed_shop_ids(shopper_id)[:FOLLOWED_SHOPS], now,
                              cache.shops)
@@ -118,6 +128,7 @@ def refresh_candidates(shopper_id: str, now: int | None = None,
 
 
 def _entries(head, n: int) -> list[Entry]:
+    """A feed head's first n entries as (product, shop, score); none when it is missing."""
     return [(e.product_id, e.shop_id, e.score) for e in head.entries[:n]] if head else []
 
 

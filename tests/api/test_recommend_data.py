@@ -207,6 +207,34 @@ def test_popular_fills_a_shopper_without_history(api, queue, monkeypatch, catalo
                               catalog["tea"]: Reason.POPULAR}
 
 
+def test_shoppers_of_one_run_read_the_feed_heads_once(api, catalog, timeline, monkeypatch):
+    from botocore.client import BaseClient
+
+    from chalicelib.services.candidates import RunCache, refresh_candidates
+
+    entries = [feeds.FeedEntry(catalog["shrimp"], catalog["other"], 9.0)]
+    assert feeds.swap_head(feeds.POPULAR_FEED, None, 1, entries, 1, clock.now_ms())
+    shared_reads = []  # the BatchGetItem each shopper's refresh opens with (their own list)
+    original = BaseClient._make_api_call
+    lists_table = purchase_store.PurchaseModel.Meta.table_name
+
+    def recording(client, operation, params):
+        if operation == "BatchGetItem" and lists_table in params["RequestItems"]:
+            shared_reads.append({table: len(request["Keys"])
+                                 for table, request in params["RequestItems"].items()})
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    cache = RunCache()
+    assert refresh_candidates("newbie", cache=cache) == "written"
+    assert refresh_candidates("another", cache=cache) == "written"
+    feeds_table = feeds.FeedModel.Meta.table_name
+    first, second = shared_reads
+    assert first[feeds_table] == 1  # the popular head, read for the first shopper only
+    assert feeds_table not in second
+    assert listed("another") == {catalog["shrimp"]: Reason.POPULAR}
+
+
 def test_a_followed_shops_new_product_and_the_off_switch(api, queue, monkeypatch, pairs,
                                                          timeline):
     pump_paid()
