@@ -15,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import cold_start, env, round_trips, score_job, search_quality
+from bench import cold_start, env, round_trips, scenes, score_job, search_quality
 from bench.table import render, summary_line, write_figures
 
 
@@ -144,8 +144,27 @@ def _summary(results: dict) -> str:
         search_met, search_missed = search_quality.summary_targets(results["search_quality"])
         met += search_met
         missed += search_missed
+    if results.get("scenes"):
+        scene_met, scene_missed = scenes.summary_targets(results["scenes"])
+        met += scene_met
+        missed += scene_missed
     errors = [f"{name} not measured" for name in results.get("errors", {})]
     return summary_line(met, missed, errors)
+
+
+def _measure_scenes() -> dict:
+    """bench.scenes in a process of its own (it sets the service clock to its cutoff), its
+    progress lines shown as they come; its figures are read back from the JSON it writes."""
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        figures = Path(folder) / "scenes.json"
+        subprocess.run([sys.executable, "-m", "bench.scenes", "--json", str(figures),
+                        "--no-tables"],
+                       check=True, stdout=sys.stdout, stderr=sys.stderr)
+        return json.loads(figures.read_text())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,14 +189,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"==> shelf bench {results['date']}: Python {results['machine']['python']}, "
           f"{results['machine']['cores']} cores, {results['machine']['platform']}", flush=True)
     steps = (
-        ("round_trips", "[1/5] round trips on moto", lambda: round_trips.run(progress)),
-        ("cold_start", f"[2/5] cold start, {args.repeat} runs per variant",
+        ("round_trips", "[1/6] round trips on moto", lambda: round_trips.run(progress)),
+        ("cold_start", f"[2/6] cold start, {args.repeat} runs per variant",
          lambda: cold_start.measure(args.repeat, progress)),
-        ("import_breakdown", "[3/5] import breakdown", lambda: cold_start.breakdown(progress)),
-        ("score_job", "[4/5] score job cost: domain in-process, DynamoDB on moto",
+        ("import_breakdown", "[3/6] import breakdown", lambda: cold_start.breakdown(progress)),
+        ("score_job", "[4/6] score job cost: domain in-process, DynamoDB on moto",
          lambda: score_job.run(progress)),
-        ("search_quality", "[5/5] search quality: baseline, ours on moto, analyzer cost",
+        ("search_quality", "[5/6] search quality: baseline, ours on moto, analyzer cost",
          lambda: search_quality.measure(progress)),
+        ("scenes", "[6/6] mall and recommendation scenes (own process: it moves the clock)",
+         _measure_scenes),
     )
     for key, title, step in steps:
         print(f"{title}", flush=True)
@@ -198,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         score_job.print_tables(results["score_job"])
     if "search_quality" in results:
         search_quality.print_tables(results["search_quality"])
+    if "scenes" in results:
+        scenes.print_tables(results["scenes"])
     summary = _summary(results)
     results["summary"] = summary
     print(f"\n{summary}")

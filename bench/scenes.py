@@ -1,4 +1,4 @@
-"""`python -m bench.scenes [--json PATH]`: the mall and recommendation scenes on the demo world.
+"""`python -m bench.scenes [--json PATH] [--no-tables]`: the mall and recommendation scenes.
 
 In-process moto, the demo catalogue and the demo shoppers' 90 days up to DEFAULT_AS_OF_MS
 (local.demo_shoppers: 2026-12-01, fixed, so two runs measure the same world). Recommendation
@@ -62,6 +62,8 @@ class Case:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--no-tables", action="store_true",
+                        help="progress only (bench.run prints the tables with the others)")
     args = parser.parse_args(argv)
     env.apply()
     from local.demo_shoppers import DEFAULT_AS_OF_MS  # the world the tests use: 2026-12-01
@@ -80,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with mock_aws():
         figures = measure(progress, DEFAULT_AS_OF_MS, cutoff)
-    report(figures)
+    if not args.no_tables:
+        report(figures)
     if args.json:
         write_figures(figures, args.json)
     return 0
@@ -308,6 +311,11 @@ def _ingest(client, progress) -> dict:
 # --- report --------------------------------------------------------------------------------------
 
 def report(figures: dict) -> None:
+    print_tables(figures)
+    print(summary_line(*summary_targets(figures)))
+
+
+def print_tables(figures: dict) -> None:
     quality = figures["quality"]
     print(f"\n== Recommendation quality: {quality['shoppers']} shoppers, as of the cutoff "
           f"({quality['cutoff']}), against what they bought in the {quality['horizon_days']} "
@@ -325,6 +333,10 @@ def report(figures: dict) -> None:
     print(f"\n== Behaviour events into moto: {ingest['events_per_second']} events/s in batches "
           f"of 100; calls per batch at ingestion {ingest['calls_per_batch']}, in the consumer "
           f"{ingest['consumer_calls_per_batch']}")
+
+
+def summary_targets(figures: dict) -> tuple[list[str], list[str]]:
+    quality = figures["quality"]
     best = max(quality["popularity"]["hit_at_10"], quality["popular_in_category"]["hit_at_10"])
     met, missed = [], []
     target = f"hit@10 {quality['ours']['hit_at_10']:.3f} ≥ 1.5 × {best:.3f}"
@@ -333,7 +345,7 @@ def report(figures: dict) -> None:
     (met if quality["shop_rule_violations"] == 0 else missed).append(rule)
     worst = max(figures["calls"].values())
     (met if worst <= 2 else missed).append(f"calls per page ≤ 2 (max {worst})")
-    print(summary_line(met, missed))
+    return met, missed
 
 
 if __name__ == "__main__":
