@@ -33,7 +33,7 @@ def frozen_clock(monkeypatch):
     from tests.support import FROZEN_NOW
 
     moment = {"now": FROZEN_NOW}
-    monkeypatch.setattr(clock, "now_ms", lambda: moment["now"])
+    monkeypatch.setattr(clock, "source", lambda: moment["now"])
     return moment
 
 

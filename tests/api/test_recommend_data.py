@@ -35,13 +35,10 @@ _RUNS = itertools.count()
 
 @pytest.fixture
 def timeline(monkeypatch):
-    """Moves the clock that orders, payments, the consumer and the jobs read; products are
-    created at the real time, which is where the timeline ends ("now")."""
-    from chalicelib.services import orders as order_service
-
+    """Moves the clock that orders, payments, the consumer and the jobs read; it starts at the
+    real time, which is where the timeline ends ("now")."""
     moment = {"now": clock.now_ms()}
-    monkeypatch.setattr(clock, "now_ms", lambda: moment["now"])
-    monkeypatch.setattr(order_service, "now_ms", lambda: moment["now"])
+    monkeypatch.setattr(clock, "source", lambda: moment["now"])
     moment["end"] = moment["now"]
     return moment
 
