@@ -161,9 +161,10 @@ def _measure_scenes() -> dict:
 
     with tempfile.TemporaryDirectory() as folder:
         figures = Path(folder) / "scenes.json"
+        quiet = {**os.environ, "POWERTOOLS_LOG_LEVEL": "WARNING"}  # progress, not request logs
         subprocess.run([sys.executable, "-m", "bench.scenes", "--json", str(figures),
                         "--no-tables"],
-                       check=True, stdout=sys.stdout, stderr=sys.stderr)
+                       check=True, stdout=sys.stdout, stderr=sys.stderr, env=quiet)
         return json.loads(figures.read_text())
 
 
