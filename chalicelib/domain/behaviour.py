@@ -26,7 +26,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from chalicelib.domain import ids
-from chalicelib.domain.aggregation import EntityInfo
+from chalicelib.domain.aggregation import EntityInfo, category_key, product_key, shop_key
 from chalicelib.domain.clock import DAY_MS, business_day
 from chalicelib.domain.orders import OrderLine
 from chalicelib.domain.scores import day_of
@@ -153,18 +153,6 @@ def slot(day: str, scene: str) -> str:
     return f"{day}#{scene}"
 
 
-def product_entity(product_id: str) -> str:
-    return f"product#{product_id}"
-
-
-def shop_entity(shop_id: str) -> str:
-    return f"shop#{shop_id}"
-
-
-def category_entity(category: str) -> str:
-    return f"category#{category}"
-
-
 def platform_entity(shard: int) -> str:
     return f"platform#{shard}"
 
@@ -231,11 +219,11 @@ def add_event(effects: Effects, event: BehaviourEvent, category: str | None,
     if counter is None or event.shop_id is None:
         return
     where = slot(business_day(event.at), event.scene)
-    effects.add(shop_entity(event.shop_id), where, counter, 1)
+    effects.add(shop_key(event.shop_id), where, counter, 1)
     effects.add(platform_entity(shard), where, counter, 1)
     if counter in _PRODUCT_COUNTERS and event.product_id and category:
-        effects.add(product_entity(event.product_id), where, counter, 1)
-        effects.add(category_entity(category), where, counter, 1)
+        effects.add(product_key(event.product_id), where, counter, 1)
+        effects.add(category_key(category), where, counter, 1)
         effects.mark(scene_product_info(event.product_id, event.shop_id, category),
                      day_of(event.at))
         if counter == "clicks":
@@ -317,14 +305,14 @@ def add_order(effects: Effects, *, at: int, scene: str, shop_id: str, buyer_id: 
     """A paid order: one order and its amount on the shop and platform rows; each product (and
     its category) one order and its share, filed under the order's scene and business day."""
     where = slot(business_day(at), scene)
-    for entity in (shop_entity(shop_id), platform_entity(shard)):
+    for entity in (shop_key(shop_id), platform_entity(shard)):
         effects.add(entity, where, "orders", 1)
         effects.add(entity, where, "gmv_fen", amount_fen)
     for product_id, share in gmv.items():
         category = categories.get(product_id)
         if category is None:
             continue  # a product since deleted: the shop's figures still have the order
-        for entity in (product_entity(product_id), category_entity(category)):
+        for entity in (product_key(product_id), category_key(category)):
             effects.add(entity, where, "orders", 1)
             effects.add(entity, where, "gmv_fen", share)
         effects.mark(scene_product_info(product_id, shop_id, category), day_of(at))

@@ -133,7 +133,7 @@ def by_day_scene(rows: list[tuple[str, Counts]]) -> dict[tuple[str, str], Counts
 
 
 def shop_days(shop_id: str, first: str, last: str) -> dict[tuple[str, str], Counts]:
-    return by_day_scene(days(rules.shop_entity(shop_id), first, last))
+    return by_day_scene(days(rules.shop_key(shop_id), first, last))
 
 
 def platform_days(first: str, last: str) -> dict[tuple[str, str], Counts]:
@@ -151,7 +151,7 @@ def _pool() -> ThreadPoolExecutor:
 def product_counts_30d(product_id: str, now_ms: int | None = None) -> dict[str, Counts]:
     """A product's per-scene sums over the last 30 business days: one Query."""
     first, last = figures.rates_window(clock.now_ms() if now_ms is None else now_ms)
-    return figures.window_sums(days(rules.product_entity(product_id), first, last), first, last)
+    return figures.window_sums(days(rules.product_key(product_id), first, last), first, last)
 
 
 # --- the rates job -----------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def product_window(product_id: str, first: str, last: str
     """A product's days from `first` on and its rates state, in one Query (the state's slot
     sorts after every day)."""
     results = SceneStatsModel.query(
-        rules.product_entity(product_id),
+        rules.product_key(product_id),
         SceneStatsModel.slot.between(f"{first}#", figures.RATES_STATE_SLOT))
     rows, state = [], None
     for model in results:
@@ -181,7 +181,7 @@ def write_rates(product_id: str, change: RatesChange, state: RatesState) -> None
                                        impressions=impressions, clicks=clicks, orders=orders))
         for partition in change.deletes:
             batch.delete(SceneStatsModel(figures.rates_entity(partition), product_id))
-    state_item = SceneStatsModel(rules.product_entity(product_id), figures.RATES_STATE_SLOT,
+    state_item = SceneStatsModel(rules.product_key(product_id), figures.RATES_STATE_SLOT,
                                  category=state.category, state=state.encode())
     if state.triples:
         state_item.save()
