@@ -102,6 +102,9 @@ class Product:
     revision: int = 0
     # what the mall-feed index holds for it, as stored: (category, shelf rank) while listed
     indexed_listing: tuple[str | None, float | None] = (None, None)
+    # open to creators' distribution (达人分销) at this commission rate, in basis points of the
+    # amount paid (1–5000); None: not open
+    commission_rate_bps: int | None = None
 
     @property
     def visible_to_shoppers(self) -> bool:

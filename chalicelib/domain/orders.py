@@ -35,6 +35,21 @@ class Scene(StrEnum):
     VIDEO = "video"
     LIVE = "live"
     DISTRIBUTION = "distribution"
+    DIRECT = "direct"  # orders only: the shopper came with no traffic source (a typed link)
+
+
+class Channel(StrEnum):
+    """Where an order line's GMV is credited (attribution): the last click's channel, else the
+    order's own source. `direct` is unattributed GMV."""
+
+    VIDEO = "video"
+    LIVE = "live"
+    SEARCH = "search"
+    MALL = "mall"
+    STOREFRONT = "storefront"
+    RECOMMENDATION = "recommendation"
+    DISTRIBUTION = "distribution"
+    DIRECT = "direct"
 
 
 class Action(StrEnum):
@@ -84,6 +99,48 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Attribution:
+    """Who and what an order line's GMV is credited to, stamped at checkout and never changed.
+    `touched_at` is the last click's time; None when the order's own source decided it."""
+
+    channel: Channel
+    creator_id: str | None = None
+    video_id: str | None = None
+    live_id: str | None = None
+    touched_at: int | None = None
+
+    @property
+    def attributed(self) -> bool:
+        return self.channel is not Channel.DIRECT
+
+
+@dataclass(frozen=True)
+class Assist:
+    """A store visit from a video, within the attribution window, to the shop that sold the
+    order: the video is credited "video-guided store GMV", reported apart from attribution."""
+
+    video_id: str
+    at: int
+    creator_id: str | None = None
+    live_id: str | None = None
+
+
+def attribution_from_source(source: Source) -> Attribution:
+    """The attribution of a line no click decided: the most specific promoter the order's
+    source names (a video, a live room, a creator's link), else the scene it was placed in."""
+    if source.video_id:
+        channel = Channel.VIDEO
+    elif source.live_id:
+        channel = Channel.LIVE
+    elif source.creator_id or source.scene is Scene.DISTRIBUTION:
+        channel = Channel.DISTRIBUTION
+    else:
+        channel = Channel(source.scene.value)
+    return Attribution(channel, creator_id=source.creator_id, video_id=source.video_id,
+                       live_id=source.live_id)
+
+
+@dataclass(frozen=True)
 class StockTake:
     """Units of one SKU a line takes from stock (a bundle line takes several SKUs)."""
 
@@ -105,6 +162,10 @@ class OrderLine:
     product_id: str | None = None
     # per ONE unit of the line: what it takes from stock
     parts: list[StockTake] = field(default_factory=list)
+    # stamped at checkout: who the line's GMV is credited to, and the distribution commission
+    # rate in force then (None: the product was not open to distribution)
+    attribution: Attribution | None = None
+    commission_rate_bps: int | None = None
 
     @property
     def total_fen(self) -> int:
@@ -113,6 +174,13 @@ class OrderLine:
     def stock_takes(self) -> list[StockTake]:
         return [StockTake(p.sku_id, p.product_id, p.index, p.quantity * self.quantity)
                 for p in self.parts]
+
+    @property
+    def product_ids(self) -> list[str]:
+        """The products a click on which can decide this line: its own, or a bundle's parts."""
+        if self.product_id:
+            return [self.product_id]
+        return list(dict.fromkeys(part.product_id for part in self.parts))
 
 
 @dataclass
@@ -140,12 +208,25 @@ class Order:
     tracking_number: str | None = None
     payment_id: str | None = None
     reviewed_lines: list[int] = field(default_factory=list)
+    assists: list[Assist] = field(default_factory=list)
 
     def stock_takes(self) -> list[StockTake]:
         return [take for line in self.lines for take in line.stock_takes()]
 
     def line(self, number: int) -> OrderLine | None:
         return self.lines[number] if 0 <= number < len(self.lines) else None
+
+    @property
+    def credited_creator_id(self) -> str | None:
+        """The one creator the order counts for in the creator's selling-reputation score: the
+        attributed creator of its largest line by GMV (the first on a tie), the same creator
+        the commission ledger pays for that line. Orders placed before attribution was stamped
+        fall back to their source."""
+        stamped = [line for line in self.lines if line.attribution is not None]
+        if not stamped:
+            return self.source.creator_id
+        largest = max(stamped, key=lambda line: line.total_fen)  # max keeps the first on ties
+        return largest.attribution.creator_id
 
 
 @dataclass(frozen=True)
@@ -259,6 +340,16 @@ def plan_orders(buyer_id: str, checkout_id: str, lines_by_shop: dict[str, list[O
             created_at=now, updated_at=now, total_fen=sum(line.total_fen for line in lines),
         ))
     return orders
+
+
+def stamp_line(line: OrderLine, attribution: Attribution,
+               products: dict[str, Product]) -> None:
+    """Fix a line's attribution and, when a creator is credited with a product open to
+    distribution, the commission rate in force now (bundles are not open to distribution)."""
+    line.attribution = attribution
+    product = products.get(line.product_id or "")
+    if attribution.creator_id and product is not None:
+        line.commission_rate_bps = product.commission_rate_bps
 
 
 def stock_by_product(takes: list[StockTake]) -> dict[str, dict[int, int]]:

@@ -3,6 +3,7 @@ bad event is rejected alone); and the scene report parameters."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, StrictInt, StringConstraints, field_validator
@@ -25,10 +26,15 @@ class EventsBody(RequestModel):
     events: Annotated[list[Any], Field(max_length=MAX_EVENTS_PER_BATCH)]
 
 
+# where an app event can happen: every order scene but `direct`, which is the absence of one
+EventScene = StrEnum("EventScene", {scene.name: scene.value for scene in Scene
+                                    if scene is not Scene.DIRECT})
+
+
 class EventIn(RequestModel):
     event_id: EventId
     type: Annotated[EventKind, Field(strict=False)]
-    scene: Annotated[Scene, Field(strict=False)]
+    scene: Annotated[EventScene, Field(strict=False)]
     at: Annotated[str, StringConstraints(min_length=10, max_length=40)]
     product_id: ProductId | None = None
     shop_id: ShopId | None = None

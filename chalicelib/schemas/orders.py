@@ -43,7 +43,9 @@ class CheckoutRequest(RequestModel):
     # The line limit is the transaction's, checked after duplicate lines merge (400 there).
     items: list[CheckoutLine] | None = None
     from_cart: StrictBool = False
-    source: SourceIn
+    # where the shopper came from; omitted: no traffic source (a typed or shared link), which
+    # attribution counts as direct unless a recent click decides the line
+    source: SourceIn = Field(default_factory=lambda: SourceIn(scene=Scene.DIRECT))
 
     @model_validator(mode="after")
     def _items_or_cart(self):

@@ -174,6 +174,15 @@ def bundle_detail(bundle) -> dict:
     }
 
 
+def attribution_view(attribution) -> dict | None:
+    """Who a line's GMV is credited to (None on orders placed before attribution)."""
+    if attribution is None:
+        return None
+    return {"channel": attribution.channel.value, "creator_id": attribution.creator_id,
+            "video_id": attribution.video_id, "live_id": attribution.live_id,
+            "touched_at": to_iso(attribution.touched_at)}
+
+
 def order_view(order) -> dict:
     return {
         "order_id": order.order_id,
@@ -187,11 +196,14 @@ def order_view(order) -> dict:
             {"line": line.line, "sku_id": line.sku_id, "bundle_id": line.bundle_id,
              "product_id": line.product_id, "title": line.title, "specs": line.specs,
              "quantity": line.quantity, "unit_price_fen": line.unit_price_fen,
-             "line_total_fen": line.total_fen, "reviewed": line.line in order.reviewed_lines}
+             "line_total_fen": line.total_fen, "reviewed": line.line in order.reviewed_lines,
+             "attribution": attribution_view(line.attribution)}
             for line in order.lines
         ],
         "source": {"scene": order.source.scene.value, "video_id": order.source.video_id,
                    "live_id": order.source.live_id, "creator_id": order.source.creator_id},
+        "assists": [{"video_id": a.video_id, "creator_id": a.creator_id, "live_id": a.live_id,
+                     "at": to_iso(a.at)} for a in order.assists],
         "shipping": {"carrier": order.carrier, "tracking_number": order.tracking_number},
         "payment_id": order.payment_id,
         "cancel_reason": order.cancel_reason,

@@ -22,6 +22,7 @@ from chalicelib.domain.orders import (
     Order,
     OrderStatus,
     Source,
+    attribution_from_source,
     build_order_lines,
     due_bucket,
     merge_lines,
@@ -29,6 +30,7 @@ from chalicelib.domain.orders import (
     plan_orders,
     referenced_ids,
     shortages,
+    stamp_line,
     stock_by_product,
 )
 from chalicelib.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unprocessable
@@ -117,6 +119,7 @@ def _place(principal: Principal, request: schemas.CheckoutRequest) -> dict:
                         live_id=request.source.live_id, creator_id=request.source.creator_id)
         orders = plan_orders(principal.user_id, ids.new_id("c", now), lines_by_shop,
                              found["shops"], source, now)
+        _attribute(orders, found["products"])
     except CheckoutError as error:
         raise Unprocessable(str(error), code="items_unavailable",
                             details=error.details) from error
@@ -128,6 +131,13 @@ def _place(principal: Principal, request: schemas.CheckoutRequest) -> dict:
         raise _too_many_lines()
     _write_orders(principal, orders, cart_keys, now)
     return _checkout_view(orders)
+
+
+def _attribute(orders: list[Order], products: dict) -> None:
+    """Stamp each line with who its GMV is credited to and the commission rate in force."""
+    for order in orders:
+        for line in order.lines:
+            stamp_line(line, attribution_from_source(order.source), products)
 
 
 def _write_orders(principal: Principal, orders: list[Order], cart_keys: list[str],

@@ -22,6 +22,9 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.catalog import ProductStatus
 from chalicelib.domain.events import Event
 from chalicelib.domain.orders import (
+    Assist,
+    Attribution,
+    Channel,
     Order,
     OrderLine,
     OrderStatus,
@@ -45,6 +48,21 @@ class StockTakeMap(MapAttribute):
     quantity = NumberAttribute()
 
 
+class AttributionMap(MapAttribute):
+    channel = UnicodeAttribute()
+    creator_id = UnicodeAttribute(null=True)
+    video_id = UnicodeAttribute(null=True)
+    live_id = UnicodeAttribute(null=True)
+    touched_at = NumberAttribute(null=True)
+
+
+class AssistMap(MapAttribute):
+    video_id = UnicodeAttribute()
+    at = NumberAttribute()
+    creator_id = UnicodeAttribute(null=True)
+    live_id = UnicodeAttribute(null=True)
+
+
 class OrderLineMap(MapAttribute):
     line = NumberAttribute()
     title = UnicodeAttribute()
@@ -55,6 +73,8 @@ class OrderLineMap(MapAttribute):
     bundle_id = UnicodeAttribute(null=True)
     product_id = UnicodeAttribute(null=True)
     parts = ListAttribute(of=StockTakeMap, default=list)
+    attribution = AttributionMap(null=True)
+    commission_rate_bps = NumberAttribute(null=True)
 
 
 class SourceMap(MapAttribute):
@@ -139,6 +159,7 @@ class OrderModel(Model):
     tracking_number = UnicodeAttribute(null=True)
     payment_id = UnicodeAttribute(null=True)
     reviewed_lines = NumberSetAttribute(null=True)
+    assists = ListAttribute(of=AssistMap, null=True)
     due_bucket = UnicodeAttribute(null=True)
     due_at = NumberAttribute(null=True)
 
@@ -179,6 +200,9 @@ def to_domain(model: OrderModel) -> Order:
                 sku_id=line.sku_id, bundle_id=line.bundle_id, product_id=line.product_id,
                 parts=[StockTake(p.sku_id, p.product_id, int(p.index), int(p.quantity))
                        for p in line.parts],
+                attribution=_attribution(line.attribution),
+                commission_rate_bps=(None if line.commission_rate_bps is None
+                                     else int(line.commission_rate_bps)),
             )
             for line in model.lines
         ],
@@ -195,7 +219,17 @@ def to_domain(model: OrderModel) -> Order:
         tracking_number=model.tracking_number,
         payment_id=model.payment_id,
         reviewed_lines=sorted(int(n) for n in (model.reviewed_lines or ())),
+        assists=[Assist(a.video_id, int(a.at), a.creator_id, a.live_id)
+                 for a in (model.assists or ())],
     )
+
+
+def _attribution(stored: AttributionMap | None) -> Attribution | None:
+    if stored is None:
+        return None  # an order placed before attribution was stamped
+    return Attribution(Channel(stored.channel), creator_id=stored.creator_id,
+                       video_id=stored.video_id, live_id=stored.live_id,
+                       touched_at=None if stored.touched_at is None else int(stored.touched_at))
 
 
 def from_domain(order: Order) -> OrderModel:
@@ -215,6 +249,12 @@ def from_domain(order: Order) -> OrderModel:
                 unit_price_fen=line.unit_price_fen, specs=dict(line.specs),
                 sku_id=line.sku_id, bundle_id=line.bundle_id, product_id=line.product_id,
                 parts=[StockTakeMap(**vars(part)) for part in line.parts],
+                attribution=(None if line.attribution is None else AttributionMap(
+                    channel=line.attribution.channel.value,
+                    creator_id=line.attribution.creator_id,
+                    video_id=line.attribution.video_id, live_id=line.attribution.live_id,
+                    touched_at=line.attribution.touched_at)),
+                commission_rate_bps=line.commission_rate_bps,
             )
             for line in order.lines
         ],
@@ -223,6 +263,8 @@ def from_domain(order: Order) -> OrderModel:
         total_fen=order.total_fen,
         created_at=order.created_at,
         updated_at=order.updated_at,
+        assists=[AssistMap(video_id=a.video_id, at=a.at, creator_id=a.creator_id,
+                           live_id=a.live_id) for a in order.assists] or None,
     )
 
 
