@@ -63,17 +63,49 @@ def _handle_record(record) -> None:
         _paid(event)
     else:
         consume(event)
+        if event.type in _MONEY_MOVES and event.order_id:
+            _money_moved(event)
+
+
+# Events after payment that change what an order's lines are worth to the people credited
+_MONEY_MOVES = frozenset({EventType.ORDER_CANCELLED, EventType.AFTER_SALES_REFUNDED,
+                          EventType.ORDER_COMPLETED})
 
 
 def _paid(event: Event) -> None:
-    """A paid order: the per-scene counters (orders, GMV) and what recommendations learn from
-    purchases. Each handler has its own processed marks, so a retried record redoes only what
-    did not land."""
+    """A paid order: the per-scene counters (orders, GMV), what recommendations learn from
+    purchases, and everything that follows the lines' attribution. Each handler has its own
+    processed marks, so a retried record redoes only what did not land."""
     from chalicelib.services.purchases import record_order
     from chalicelib.services.scene_stats import count_order
 
     count_order(event)
     record_order(event)
+    order = order_store.get_order(event.order_id)
+    if order is None:
+        return  # never happens: the order is written in the event's own transaction
+    for handle in _paid_order_handlers():
+        handle(event, order)
+
+
+def _paid_order_handlers():
+    """Handlers of a paid order that need its lines (their attribution), in order; each is
+    handle(event, order) and idempotent."""
+    return ()
+
+
+def _money_moved(event: Event) -> None:
+    """A cancel, refund or completion: handlers that keep money owed on attributed lines."""
+    order = order_store.get_order(event.order_id)
+    if order is None:
+        return
+    for handle in _money_move_handlers():
+        handle(event, order)
+
+
+def _money_move_handlers():
+    """handle(event, order) for cancels, refunds and completions; each idempotent."""
+    return ()
 
 
 def _index(event: Event) -> None:
