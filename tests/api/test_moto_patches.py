@@ -98,3 +98,52 @@ def test_a_batch_written_directly_puts_and_deletes_as_moto_would(table):
     ]})
     assert answer["UnprocessedItems"] == {}
     assert items(table) == [("kept", "2"), ("one", "7")]
+
+
+@pytest.fixture
+def direct(table):
+    """A client whose item operations are answered by moto's handler directly (preparation)."""
+    from local.moto_server import DIRECT_OPERATIONS, answer_directly
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    for name in DIRECT_OPERATIONS:
+        client.meta.events.register(f"before-call.dynamodb.{name}", answer_directly)
+    calls = []
+    client.meta.events.register("before-send.dynamodb", lambda **kw: calls.append(kw) and None)
+    client.sent_over_http = calls
+    return client
+
+
+def test_directly_answered_reads_and_writes_match_the_wire_and_send_nothing(direct):
+    direct.put_item(TableName="patched", Item={"k": {"S": "new"}, "n": {"N": "3"}})
+    updated = direct.update_item(TableName="patched", Key={"k": {"S": "new"}},
+                                 UpdateExpression="ADD n :one", ReturnValues="ALL_NEW",
+                                 ExpressionAttributeValues={":one": {"N": "1"}})
+    assert updated["Attributes"] == {"k": {"S": "new"}, "n": {"N": "4"}}
+    assert direct.get_item(TableName="patched", Key={"k": {"S": "new"}})["Item"]["n"] == {
+        "N": "4"}
+    assert "Item" not in direct.get_item(TableName="patched", Key={"k": {"S": "absent"}})
+    found = direct.query(TableName="patched", KeyConditionExpression="k = :k",
+                         ExpressionAttributeValues={":k": {"S": "kept"}})
+    assert found["Items"] == [{"k": {"S": "kept"}, "n": {"N": "1"}}]
+    assert direct.sent_over_http == []
+
+
+def test_a_directly_answered_request_that_fails_raises_the_usual_error_and_changes_nothing(
+        direct, table):
+    with pytest.raises(ClientError) as failed:
+        direct.update_item(TableName="patched", Key={"k": {"S": "kept"}},
+                           UpdateExpression="SET n = :two", ConditionExpression="n = :nine",
+                           ExpressionAttributeValues={":two": {"N": "2"}, ":nine": {"N": "9"}})
+    assert failed.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    with pytest.raises(ClientError) as cancelled:
+        direct.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "patched", "Item": {"k": {"S": "x"}}}},
+            {"ConditionCheck": {"TableName": "patched", "Key": {"k": {"S": "guard"}},
+                                "ConditionExpression": "n = :one",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+        ])
+    reasons = cancelled.value.response["CancellationReasons"]
+    assert [reason["Code"] for reason in reasons] == ["None", "ConditionalCheckFailed"]
+    assert items(table) == [("guard", "5"), ("kept", "1")]
+    assert len(direct.sent_over_http) == 2  # the failures went the usual way, once each
