@@ -3,7 +3,8 @@
     python -m local.jobs
 
 Where: the DynamoDB and SQS of a running `make run` (it leaves its endpoints in
-build/local-run.json), so the service you are looking at shows the results; else
+build/local-run.json), so the service you are looking at shows the results, at the time of its
+test clock (the jobs see what its requests see after `POST /ops/clock`); else
 AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SQS when both are set; else an in-memory moto
 loaded with the demo data, gone when this exits.
 
@@ -17,14 +18,12 @@ whether they may join a regular campaign.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
-import urllib.request
 
 from local.prepare import detail, ensure_local_queue, run_score_job, step
-from local.run import ENV_DEFAULTS, RUN_STATE
+from local.run import ENV_DEFAULTS, join_test_clock, running_stack
 
 
 def main() -> int:
@@ -44,10 +43,11 @@ def main() -> int:
 
 def _connect():
     """Point at make run's endpoints, the given ones, or a fresh moto with the demo data."""
-    running = _running_endpoints()
+    running = running_stack()
     if running:
         step(f"DynamoDB: {running['dynamodb']}, SQS: {running['sqs']} (the running `make run`)")
         _use(running["dynamodb"], running["sqs"])
+        join_test_clock(running)
         ensure_local_queue()
         return None
     given = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
@@ -67,16 +67,6 @@ def _connect():
     ensure_local_queue()
     seed_if_empty(progress=detail)
     return server
-
-
-def _running_endpoints() -> dict | None:
-    try:
-        endpoints = json.loads(RUN_STATE.read_text())
-        for url in (endpoints["dynamodb"], endpoints["sqs"]):
-            urllib.request.urlopen(url, timeout=1).close()  # moto answers GET / with 200
-    except (OSError, ValueError, KeyError):
-        return None
-    return endpoints
 
 
 def _use(dynamodb: str, sqs: str) -> None:

@@ -6,6 +6,10 @@ Steps, one progress line each:
 1. Environment defaults, each only when the variable is unset (the caller's environment wins):
    SHELF_STAGE=local, AWS_DEFAULT_REGION=us-east-1, fake AWS credentials. SHELF_JWT_SECRET is
    left unset, so the settings' development secret signs tokens (`make token` uses the same).
+   The test clock (chalicelib.domain.clock): SHELF_TEST_CLOCK_FILE=build/local-clock.json for
+   this process and its children, reset to offset 0 when DynamoDB is this run's own (empty)
+   moto, kept when you give the endpoint (its data may have been written in moved time); the
+   file stays on exit. `make jobs` and `make token` read time on it while this runs.
 2. DynamoDB and SQS: AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SQS when set (DynamoDB
    Local, a moto you run yourself, ...); for what is not set, an in-memory moto server on
    127.0.0.1 (port SHELF_MOTO_PORT, or a free one) whose endpoint is exported to this process
@@ -45,8 +49,11 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 CHILD_STOP_SECONDS = 10
 SERVICE_NAMES = {"DYNAMODB": "DynamoDB", "SQS": "SQS"}
-# where a running `make run` leaves its endpoints for `make jobs` (removed on exit)
+# where a running `make run` leaves its endpoints and clock file for `make jobs` and `make token`
+# (removed on exit)
 RUN_STATE = REPO_ROOT / "build" / "local-run.json"
+# the test clock's offset (POST /ops/clock), next to it; kept on exit
+CLOCK_FILE = REPO_ROOT / "build" / "local-clock.json"
 LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
 
 ENV_DEFAULTS = {
@@ -150,6 +157,7 @@ def _run(started: float) -> int:
     from chalicelib.settings import SettingsError  # reads nothing at import
     from local.moto_server import PreparationFailed
 
+    _start_test_clock(fresh_database=starts_moto)  # before moto's preparation reads the time
     moto = _start_dynamodb(moto_port, f"http://{HOST}:{port}")
     scheduler_stop = threading.Event()
     try:
@@ -184,6 +192,42 @@ def _apply_env_defaults() -> None:
                "(fine locally; `make token` signs with the same one)")
 
 
+def _start_test_clock(fresh_database: bool) -> None:
+    """SHELF_TEST_CLOCK_FILE (CLOCK_FILE unless the caller set one) for this process and every
+    child, so all of them read the same moved time; back to offset 0 on a fresh database."""
+    from chalicelib.domain import clock
+
+    if not os.environ.get(clock.CLOCK_FILE_ENV):
+        os.environ[clock.CLOCK_FILE_ENV] = str(CLOCK_FILE)
+    if fresh_database:
+        clock.reset()
+    how = "reset: a fresh moto" if fresh_database else "kept: the database is yours"
+    step(f"test clock: {os.environ[clock.CLOCK_FILE_ENV]}, offset "
+         f"{clock.offset_ms() // 1000}s ({how}; POST /ops/clock moves it)")
+
+
+def running_stack() -> dict | None:
+    """What a running `make run` left in RUN_STATE (`dynamodb`, `sqs`, `clock_file`), or None
+    when there is none or its endpoints do not answer."""
+    import urllib.request
+
+    try:
+        state = json.loads(RUN_STATE.read_text())
+        for url in (state["dynamodb"], state["sqs"]):
+            urllib.request.urlopen(url, timeout=1).close()  # moto answers GET / with 200
+    except (OSError, ValueError, KeyError):
+        return None
+    return state
+
+
+def join_test_clock(state: dict | None) -> None:
+    """Read time on the test clock of the running `make run` described by `state`, if any."""
+    from chalicelib.domain import clock
+
+    if state and state.get("clock_file"):
+        os.environ[clock.CLOCK_FILE_ENV] = state["clock_file"]
+
+
 def _start_dynamodb(moto_port: int, base_url: str):
     """Moto on a local port for whatever the caller does not point at already (DynamoDB with its
     streams, SQS for the jobs queue); returns the server, or None when none was needed. When it
@@ -204,7 +248,8 @@ def _start_dynamodb(moto_port: int, base_url: str):
     os.environ.setdefault("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", dynamodb)  # DynamoDB Local too
     RUN_STATE.parent.mkdir(exist_ok=True)
     RUN_STATE.write_text(json.dumps({"dynamodb": dynamodb,
-                                     "sqs": os.environ["AWS_ENDPOINT_URL_SQS"]}))
+                                     "sqs": os.environ["AWS_ENDPOINT_URL_SQS"],
+                                     "clock_file": os.environ.get("SHELF_TEST_CLOCK_FILE")}))
     for service, url in given.items():
         source = f"from AWS_ENDPOINT_URL_{service}" if url else "moto, in memory: gone on exit"
         step(f"{SERVICE_NAMES[service]}: {os.environ[f'AWS_ENDPOINT_URL_{service}']} ({source})")

@@ -2,7 +2,9 @@
 
 Only the token goes to stdout, so `TOKEN=$(make -s token ROLE=merchant SUB=m1)` works. It is
 signed with SHELF_JWT_SECRET, or with the development secret when that is unset and the stage is
-local or test, which is what `make run` serves with unless you set the secret for both.
+local or test, which is what `make run` serves with unless you set the secret for both. While a
+`make run` is up, `iat` and `exp` are on its test clock: a token minted after `POST /ops/clock`
+is valid in the moved time (one minted before expires when the clock passes its `exp`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 
 from chalicelib.auth import Role, issue_token
 from chalicelib.settings import SettingsError
+from local.run import join_test_clock, running_stack
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sub must not be empty")
     if args.ttl_hours <= 0:
         parser.error("--ttl-hours must be positive")
+    join_test_clock(running_stack())
     try:
         ttl_seconds = max(1, round(args.ttl_hours * 3600))
         token = issue_token(args.sub.strip(), args.role, ttl_seconds=ttl_seconds)

@@ -4,6 +4,7 @@ import os
 
 os.environ["SHELF_STAGE"] = "test"
 os.environ.pop("SHELF_JWT_SECRET", None)
+os.environ.pop("SHELF_TEST_CLOCK_FILE", None)  # no test clock unless a test sets one
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
+
+from chalicelib.domain import clock
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _TIME_CHARS = 10
@@ -33,7 +34,7 @@ def _encode(value: int, length: int) -> str:
 
 
 def new_id(prefix: str, now_ms: int | None = None) -> str:
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    ms = clock.now_ms() if now_ms is None else now_ms  # the test clock's time too
     random_part = secrets.randbits(5 * _RANDOM_CHARS)
     return f"{prefix}{_encode(ms, _TIME_CHARS)}{_encode(random_part, _RANDOM_CHARS)}"
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from chalicelib.domain import clock
 from chalicelib.schemas.common import RequestModel, Url, text
 from chalicelib.schemas.orders import Instant
 
@@ -56,6 +57,7 @@ class ScoreRunRequest(RequestModel):
     @field_validator("day")
     @classmethod
     def _complete_day(cls, day: date | None) -> date | None:
-        if day is not None and day >= datetime.now(UTC).date():
+        today = datetime.fromtimestamp(clock.now_ms() / 1000, tz=UTC).date()  # test clock too
+        if day is not None and day >= today:
             raise ValueError("day must be a complete day: yesterday or earlier")
         return day
