@@ -86,6 +86,33 @@ class ByShelfCategory(GlobalSecondaryIndex):
     shelf_rank = NumberAttribute(range_key=True)
 
 
+class ByDistributionCategory(GlobalSecondaryIndex):
+    """The distribution pool (达人分销) of one category, highest commission rate first. Sparse:
+    only a product open to distribution carries `pool_rank`. Keyed by the product's own
+    `category`, so a category edit moves the product with it and no write of ours has to.
+    Keys only: the listing reads the products it shows (live status, price) anyway."""
+
+    class Meta:
+        index_name = "by_distribution_category"
+        projection = KeysOnlyProjection()
+
+    category = UnicodeAttribute(hash_key=True)
+    pool_rank = UnicodeAttribute(range_key=True)
+
+
+class ByDistribution(GlobalSecondaryIndex):
+    """The whole distribution pool, highest rate first (`distribution_pool` is "open" on every
+    product in it, absent otherwise). One partition: it is written only when a merchant opens
+    or closes a product, and its reads are keys-only pages."""
+
+    class Meta:
+        index_name = "by_distribution"
+        projection = KeysOnlyProjection()
+
+    distribution_pool = UnicodeAttribute(hash_key=True)
+    pool_rank = UnicodeAttribute(range_key=True)
+
+
 class ProductModel(Model):
     Meta = table_meta("products")
 
@@ -109,10 +136,16 @@ class ProductModel(Model):
     # set while listed on shelves: the category and the shelf rank (domain.shelf.card_for)
     shelf_category = UnicodeAttribute(null=True)
     shelf_rank = NumberAttribute(null=True)
+    # set while open to distribution: the rate, and the pool indexes' keys (pool_rank)
+    commission_rate_bps = NumberAttribute(null=True)
+    distribution_pool = UnicodeAttribute(null=True)
+    pool_rank = UnicodeAttribute(null=True)
 
     by_shop = ByShopIndex()
     by_catalog_shard = ByCatalogShard()
     by_shelf_category = ByShelfCategory()
+    by_distribution_category = ByDistributionCategory()
+    by_distribution = ByDistribution()
 
 
 def catalog_shard(product_id: str) -> str:
@@ -154,6 +187,8 @@ def to_domain(model: ProductModel) -> Product:
         updated_at=int(model.updated_at),
         indexed_listing=(model.shelf_category,
                          None if model.shelf_rank is None else float(model.shelf_rank)),
+        commission_rate_bps=(None if model.commission_rate_bps is None
+                             else int(model.commission_rate_bps)),
     )
 
 
@@ -176,6 +211,7 @@ def from_domain(product: Product) -> ProductModel:
         created_at=product.created_at,
         updated_at=product.updated_at,
         catalog_shard=catalog_shard(product.product_id),
+        **distribution_keys(product.product_id, product.commission_rate_bps),
     )
 
 
@@ -316,3 +352,66 @@ def set_behaviour_stats(product_id: str, impressions: int, clicks: int, orders: 
             return False
         raise
     return True
+
+
+# --- the distribution pool (达人分销) -----------------------------------------------------------
+
+POOL_OPEN = "open"
+_RANK_TOP = 10_000  # above any rate (≤ 5000 bps): 10000 − rate sorts the highest rate first
+
+
+def pool_rank(product_id: str, rate_bps: int) -> str:
+    """The pool indexes' sort key: highest rate first, then by product id (unique, so a page
+    boundary never splits a tie)."""
+    return f"{_RANK_TOP - rate_bps:05d}#{product_id}"
+
+
+def distribution_keys(product_id: str, rate_bps: int | None) -> dict:
+    """The attributes that put a product in the pool (none when it is not open)."""
+    if rate_bps is None:
+        return {}
+    return {"commission_rate_bps": rate_bps, "distribution_pool": POOL_OPEN,
+            "pool_rank": pool_rank(product_id, rate_bps)}
+
+
+def set_distribution(product_id: str, rate_bps: int | None) -> bool:
+    """Open the product to distribution at `rate_bps`, or close it (None): one UpdateItem of
+    the rate and the pool keys on the product item, so the product and its place in the pool
+    change in the same write. Stock, revision and the rest are left alone; nothing is written
+    when it is already so. True when it changed. The product must exist."""
+    if rate_bps is None:
+        actions = [ProductModel.commission_rate_bps.remove(),
+                   ProductModel.distribution_pool.remove(), ProductModel.pool_rank.remove()]
+    else:
+        actions = [ProductModel.commission_rate_bps.set(rate_bps),
+                   ProductModel.distribution_pool.set(POOL_OPEN),
+                   ProductModel.pool_rank.set(pool_rank(product_id, rate_bps))]
+    condition = ProductModel.product_id.exists() & differs(ProductModel.commission_rate_bps,
+                                                           rate_bps)
+    try:
+        ProductModel(product_id).update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def pool_page(category: str | None, limit: int,
+              start_key: dict | None) -> tuple[list[tuple[str, dict]], dict | None]:
+    """Up to `limit` product ids of the pool (of one category, or all), highest rate first,
+    each with the index key that resumes after it, and the key of the next page (None: the
+    end): one Query of a keys-only pool index."""
+    if category is None:
+        index, hash_name, hash_value = ProductModel.by_distribution, "distribution_pool", (
+            POOL_OPEN)
+    else:
+        index, hash_name, hash_value = ProductModel.by_distribution_category, "category", (
+            category)
+    results = index.query(hash_value, scan_index_forward=True, limit=limit, page_size=limit,
+                          last_evaluated_key=start_key)
+    page = [(model.product_id, {"product_id": {"S": model.product_id},
+                                hash_name: {"S": hash_value},
+                                "pool_rank": {"S": model.pool_rank}})
+            for model in results]
+    return page, results.last_evaluated_key
