@@ -1,8 +1,12 @@
-"""The behaviour-events stream consumer: raw events → per-scene daily counters and affinities.
+"""The behaviour-events stream consumer: raw events → per-scene daily counters and affinities,
+and the touches checkout attributes orders from.
 
 Only INSERT records count (a re-sent event is an identical put, which DynamoDB does not stream;
 a changed payload under a known id is a MODIFY, ignored). A batch is read as:
 
+    PutItems         the touches (services/attribution.keep_touches): one conditional put per
+                     distinct click (actor, product) and video store visit (actor, shop,
+                     video) of the batch, written only when later than the kept touch
     1 BatchGetItem   the categories of its products (per 100 distinct products)
     UpdateItems      the activity index: each product with counters ("scene_product") and each
                      shopper, once per day per container (before the counts: see
@@ -13,12 +17,15 @@ a changed payload under a known id is a MODIFY, ignored). A batch is read as:
 
 Costs: per event 1 raw put (1 WCU, at ingestion) + its mark in the transaction (2 WCU); per
 chunk one ADD per distinct (entity, day × scene) and (actor, category) item (2 WCU each).
-Events that count nothing (video_view, live_view) are not marked and cost nothing here.
+Events that count nothing (video_view, live_view) are not marked and cost nothing here. A
+touch is 1 WCU whether written or refused (a replay, or an older event delivered late, is a
+refused condition and changes nothing); events older than the 7-day window write no touch.
 
 A chunk whose transaction is cancelled because some marks exist (a redelivery) drops those
 events and is tried once more; a chunk that still fails is reported as a partial batch failure
 from its first record (Lambda retries from there; the marks make counted ones no-ops), and the
-rest of the batch is left for that retry.
+rest of the batch is left for that retry. Touches are kept first, for the whole batch: when
+that fails the batch is retried from its first record (touches converge, marks dedupe).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from chalicelib.domain import behaviour as rules
 from chalicelib.domain import clock
 from chalicelib.domain.behaviour import BehaviourEvent, Chunk
 from chalicelib.observability import logger
+from chalicelib.services import attribution
 from chalicelib.services import scene_stats as scene_service
 from chalicelib.store import behaviour as behaviour_store
 from chalicelib.store import scene_stats as scene_store
@@ -43,6 +51,11 @@ def handle_stream_batch(raw_event: dict, lambda_context=None) -> dict:
         return {"batchItemFailures": []}
     sequence = {event.event_id: number for number, event in inserts}
     events = [event for _, event in inserts]
+    try:
+        attribution.keep_touches(events)
+    except Exception:
+        logger.exception("behaviour batch: touches not kept")
+        return _failed(inserts[0][0])
     try:
         categories = scene_service.categories_of(
             e.product_id for e in events if e.product_id and rules.counts_anything(e))

@@ -22,7 +22,6 @@ from chalicelib.domain.orders import (
     Order,
     OrderStatus,
     Source,
-    attribution_from_source,
     build_order_lines,
     due_bucket,
     merge_lines,
@@ -30,7 +29,6 @@ from chalicelib.domain.orders import (
     plan_orders,
     referenced_ids,
     shortages,
-    stamp_line,
     stock_by_product,
 )
 from chalicelib.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unprocessable
@@ -134,10 +132,13 @@ def _place(principal: Principal, request: schemas.CheckoutRequest) -> dict:
 
 
 def _attribute(orders: list[Order], products: dict) -> None:
-    """Stamp each line with who its GMV is credited to and the commission rate in force."""
-    for order in orders:
-        for line in order.lines:
-            stamp_line(line, attribution_from_source(order.source), products)
+    """Stamp each line with who its GMV is credited to (its last click within 7 days, else the
+    order's source) and the commission rate in force, and each order with its assists: one
+    Query of the buyer's touches, the checkout's only round trip besides its read and its
+    transaction (rules: chalicelib/domain/attribution.py)."""
+    from chalicelib.services import attribution
+
+    attribution.attribute(orders, products)
 
 
 def _write_orders(principal: Principal, orders: list[Order], cart_keys: list[str],

@@ -91,8 +91,9 @@ def test_a_second_run_over_the_same_records_changes_nothing(api, catalog):
         consume(records)
     assert (counters(), affinities(), {m.entity: int(m.last_active_day)
                                        for m in EntityModel.scan()}) == before
-    # one read of the categories and one cancelled transaction: nothing written
-    assert calls == {"BatchGetItem": 1, "TransactWriteItems": 1}
+    # one read of the categories, one cancelled transaction, and the conditional puts of the
+    # two products' kept clicks (touches), refused: nothing written
+    assert calls == {"BatchGetItem": 1, "TransactWriteItems": 1, "PutItem": 2}
 
 
 def test_only_inserts_count_and_a_chunk_with_some_counted_events_counts_the_rest(api, catalog):

@@ -65,8 +65,10 @@ def test_checkout_is_one_read_and_one_transaction(api, catalog):
     with dynamodb_calls() as calls:
         status, _ = checkout(api, [{"sku_id": catalog["ac_sku"], "quantity": 1}])
     assert status == 201
-    # idempotency records: Powertools' PutItem (in progress) and UpdateItem (completed)
-    assert calls == {"BatchGetItem": 1, "TransactWriteItems": 1, "PutItem": 1, "UpdateItem": 1}
+    # idempotency records: Powertools' PutItem (in progress) and UpdateItem (completed); the
+    # Query is the buyer's touches (attribution)
+    assert calls == {"BatchGetItem": 1, "Query": 1, "TransactWriteItems": 1, "PutItem": 1,
+                     "UpdateItem": 1}
 
 
 def test_short_stock_names_every_short_sku_and_writes_nothing(api, catalog):
