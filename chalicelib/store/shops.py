@@ -35,6 +35,7 @@ class ShopModel(Model):
     logo_url = UnicodeAttribute(null=True)
     follower_count = NumberAttribute(default=0)
     live_now = BooleanAttribute(default=False)
+    live_id = UnicodeAttribute(null=True)  # the running self-broadcast that set live_now
     category_counts = MapAttribute(default=dict)
     bundles = ListAttribute(of=BundleSummaryMap, default=list)
     shelf_version = NumberAttribute(default=1)
@@ -147,6 +148,22 @@ def set_score(shop_id: str, score: float | None) -> bool:
 def mark_shelf_stale(shop_id: str) -> None:
     """One of the shop's product scores changed: same marks as a changed shop score."""
     _update_if_exists(shop_id, [ShopModel.catalog_rev.add(1), ShopModel.shelf_stale.set(True)])
+
+
+def go_live_in(tx, shop_id: str, owner_id: str, live_id: str) -> None:
+    """Add to a transaction: the shop shows live-now for `live_id`. Fails (the transaction is
+    cancelled) when the shop is gone, has another owner, or another session is running."""
+    tx.update(ShopModel(shop_id),
+              actions=[ShopModel.live_now.set(True), ShopModel.live_id.set(live_id)],
+              condition=(ShopModel.owner_id == owner_id) & ShopModel.live_id.does_not_exist())
+
+
+def end_live_in(tx, shop_id: str, live_id: str) -> None:
+    """Add to a transaction: the shop's session `live_id` ended, live-now clears. Conditioned on
+    that session being the shop's running one (go_live_in wrote both together)."""
+    tx.update(ShopModel(shop_id),
+              actions=[ShopModel.live_now.set(False), ShopModel.live_id.remove()],
+              condition=ShopModel.live_id == live_id)
 
 
 def _update_if_exists(shop_id: str, actions: list, condition=None) -> bool:

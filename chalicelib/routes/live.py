@@ -1,0 +1,82 @@
+"""Live sessions, short videos and the post-stream reports. Thin: parse → service → response.
+
+Request models and the services load with the first request that needs them, not at cold
+start."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.auth import optional_principal, principal_from_headers
+from chalicelib.routes._http import json_response, parse_body, query_params, route, validate
+from chalicelib.schemas.live_views import session_view, video_view
+
+live_api = Blueprint(__name__)
+
+
+def _principal():
+    return principal_from_headers(live_api.current_request.headers)
+
+
+@route(live_api, "/live-sessions", methods=("POST",))
+def create_live_session():
+    from chalicelib.schemas.live import LiveSessionCreate
+    from chalicelib.services import live
+
+    principal = _principal()
+    request = parse_body(live_api.current_request, LiveSessionCreate)
+    return json_response(session_view(live.create_session(principal, request), True), 201)
+
+
+@route(live_api, "/live-sessions/{live_id}")
+def get_live_session(live_id):
+    from chalicelib.services import live
+
+    principal = optional_principal(live_api.current_request.headers)
+    session = live.get_session(live_id)
+    return json_response(session_view(session, live.sees_figures(principal, session)))
+
+
+@route(live_api, "/live-sessions/{live_id}/end", methods=("POST",))
+def end_live_session(live_id):
+    from chalicelib.schemas.live import LiveSessionEnd
+    from chalicelib.services import live
+
+    principal = _principal()
+    request = parse_body(live_api.current_request, LiveSessionEnd)
+    return json_response(session_view(live.end_session(principal, live_id, request), True))
+
+
+@route(live_api, "/live-sessions/{live_id}/tail-gmv")
+def live_session_tail_gmv(live_id):
+    from chalicelib.services import post_stream
+
+    return json_response(post_stream.tail_gmv(_principal(), live_id))
+
+
+@route(live_api, "/shops/{shop_id}/reports/post-stream")
+def shop_post_stream_report(shop_id):
+    from chalicelib.schemas.live import PostStreamReportParams
+    from chalicelib.services import post_stream, reports
+
+    principal = _principal()
+    reports.authorize_shop(principal, shop_id)  # 403/404 before the parameters are looked at
+    params = validate(PostStreamReportParams, query_params(live_api.current_request))
+    return json_response(post_stream.shop_report(shop_id, params.first, params.last))
+
+
+@route(live_api, "/videos", methods=("POST",))
+def create_video():
+    from chalicelib.schemas.live import VideoCreate
+    from chalicelib.services import videos
+
+    principal = _principal()
+    request = parse_body(live_api.current_request, VideoCreate)
+    return json_response(video_view(videos.create_video(principal, request)), 201)
+
+
+@route(live_api, "/videos/{video_id}")
+def get_video(video_id):
+    from chalicelib.services import videos
+
+    return json_response(video_view(videos.get_video(video_id)))
