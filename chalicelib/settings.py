@@ -31,6 +31,10 @@ class Settings:
     # POST /events: events one actor (a shopper, a device) may send per minute, both buckets
     # charged when a token comes with an X-Device-Id; over it → 429 until the minute ends
     events_per_minute: int = 300
+    # The Chuanliu plan (domain/chuanliu.py): λ in basis points of GMV paid as one-yuan traffic
+    # credits, and each brand's pool of credits per business month
+    chuanliu_lambda_bps: int = 500
+    chuanliu_pool_cap: int = 10_000
 
     @property
     def is_dev(self) -> bool:
@@ -81,4 +85,6 @@ def get_settings() -> Settings:
         metrics_namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ShelfCommerce"),
         max_body_bytes=int(os.environ.get("SHELF_MAX_BODY_BYTES", "65536")),
         events_per_minute=int(os.environ.get("SHELF_EVENTS_PER_MINUTE", "300")),
+        chuanliu_lambda_bps=int(os.environ.get("SHELF_CHUANLIU_LAMBDA_BPS", "500")),
+        chuanliu_pool_cap=int(os.environ.get("SHELF_CHUANLIU_POOL_CAP", "10000")),
     )

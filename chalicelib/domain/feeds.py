@@ -2,11 +2,13 @@
 
 A category feed ranks the category's listed, in-stock products by expected value per impression
 in the mall, S = CTR̂ · CVR̂ · price^β · Q_product · Q_shop · boost, where CTR̂ and CVR̂ are the
-product's 30-day mall clicks and orders smoothed with the Beta prior fitted for (mall, category),
-and boost the novelty head start of a new listing. The all-categories feed merges every category
-feed by S; the popular list (non-personal recommendations) merges them by S relative to each
-category's best, so every category's leaders come first instead of only the dearest category's.
-Every feed is then laid out under the shop-window rule and capped.
+product's 30-day mall clicks and orders smoothed with the Beta prior fitted for (mall,
+category), and boost the novelty head start of a new listing times the Chuanliu traffic boost of
+a product a creator boosted (running at the rebuild: a boost shows from the first rebuild in its
+window). The all-categories feed merges every category feed by S; the popular list (non-personal
+recommendations) merges them by S relative to each category's best, so every category's leaders
+come first instead of only the dearest category's. Every feed is then laid out under the
+shop-window rule and capped.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from chalicelib.domain.beta import Prior
-from chalicelib.domain.ranking import expected_value, novelty_boost
+from chalicelib.domain.ranking import expected_value, novelty_boost, traffic_boost
 from chalicelib.domain.scene_stats import Counts
 from chalicelib.domain.shop_window import arrange
 
@@ -34,6 +36,7 @@ class Candidate:
     created_at: int
     in_stock: bool
     counts: Counts = field(default_factory=Counts)  # its 30 days in the mall
+    boosted_until: int | None = None  # a Chuanliu traffic boost's end (epoch ms), if any
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,9 @@ def mall_score(candidate: Candidate, prior: Prior, now_ms: int) -> float:
         ctr=prior.ctr.smoothed(counts.clicks, counts.impressions),
         cvr=prior.cvr.smoothed(counts.orders, counts.clicks),
         price_fen=candidate.price_fen, product_score=candidate.product_score,
-        shop_score=candidate.shop_score, boost=novelty_boost(candidate.created_at, now_ms))
+        shop_score=candidate.shop_score,
+        boost=(novelty_boost(candidate.created_at, now_ms)
+               * traffic_boost(candidate.boosted_until, now_ms)))
 
 
 def category_feed(candidates: Iterable[Candidate], prior: Prior, now_ms: int,

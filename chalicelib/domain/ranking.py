@@ -1,12 +1,15 @@
 """Ranking on shelves: expected value per impression, weighted by quality (DOMAIN.md).
 
 S = CTR̂ · CVR̂ · price^β · Q_product · Q_shop · boost, with Bayesian-averaged rates so a product
-with ten impressions is neither first nor last, and Q the traffic multiplier the scores give.
+with ten impressions is neither first nor last, Q the traffic multiplier the scores give, and
+boost = novelty (a new listing's head start) × traffic (a Chuanliu boost bought with credits).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from chalicelib.domain.chuanliu import BOOST_FACTOR
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,13 @@ def novelty_boost(created_at_ms: int, now_ms: int) -> float:
     product is seen long enough to earn click and order data of its own."""
     age_days = max(0.0, (now_ms - created_at_ms) / 86_400_000)
     return 1.0 + NOVELTY_BOOST * max(0.0, 1.0 - age_days / NOVELTY_DAYS)
+
+
+def traffic_boost(boosted_until_ms: int | None, now_ms: int) -> float:
+    """The Chuanliu traffic boost a creator bought with credits for a video's anchored products
+    (domain/chuanliu.py): BOOST_FACTOR while it runs, else 1. The mall's and recommendations'
+    `boost` is novelty_boost × traffic_boost."""
+    return BOOST_FACTOR if boosted_until_ms is not None and boosted_until_ms > now_ms else 1.0
 
 
 def expected_value(*, ctr: float, cvr: float, price_fen: int, product_score: float | None,

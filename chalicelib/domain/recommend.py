@@ -29,6 +29,9 @@ Candidates: each source proposes products with a score in [0, 1]:
 
     repurchase         the due score · (1 + 0.1 · min(times, 5)) / 1.5  (bought often: surer)
     followed_shop      1 for a product listed today, falling to 0.5 at NEW_PRODUCT_DAYS
+    chuanliu           for a brand whose Chuanliu group the shopper is in (outside its
+                       holdout: docs/chuanliu.md), its CHUANLIU_PER_BRAND (10) best products
+                       as its storefront ranks them: 1 for the first, falling by 0.05 a place
     co_purchase        Σ over the 10 most recent purchases of similarity · 0.5^(age / 30 days),
                        ÷ the source's best
     category_affinity  affinity(category) · feed score ÷ its feed's best, for the
@@ -43,16 +46,21 @@ each normalised by its maximum, averaged); then
 
 A product proposed by several sources keeps the reason of the most personal one (Reason order)
 and scores its best weighted score plus a quarter of the others': agreement between sources
-counts, the best source counts most. Repurchase weighs 1.0, followed shop, co-purchase and
-category 0.15, popular 0.05: a shopper's consumables are far likelier purchases than anything
-new. On the demo world's temporal split (bench.scenes: lists built at a cutoff, purchases of the
-next 14 days) a quarter of each shopper's three best repurchase proposals were bought, against
-11 % of the best co-purchase neighbours, 4–5 % of the best category items and under 1 % of
-followed shops' new products and of popular items; between the new-product sources, weights
-from 0.05 to 0.3 all did about as well (the signals are weak: most products have one buyer), so
-they are even. No source is lifted for being personal: a neighbour shared with one other buyer
-is a coincidence, and lifting every neighbour to at least half weight fills 60 % of the demo
-shoppers' first pages with them, of which under 1 % are bought.
+counts, the best source counts most; that score is multiplied by the traffic boost (1.5 while a
+creator's Chuanliu boost of the product runs, domain/ranking.py). Repurchase weighs 1.0,
+followed shop, co-purchase and category 0.15, chuanliu 0.12, popular 0.05: a shopper's
+consumables are far likelier purchases than anything new. On the demo world's temporal split
+(bench.scenes: lists built at a cutoff, purchases of the next 14 days) a quarter of each
+shopper's three best repurchase proposals were bought, against 11 % of the best co-purchase
+neighbours, 4–5 % of the best category items and under 1 % of followed shops' new products and
+of popular items; between the new-product sources, weights from 0.05 to 0.3 all did about as
+well (the signals are weak: most products have one buyer), so they are even. No source is lifted
+for being personal: a neighbour shared with one other buyer is a coincidence, and lifting every
+neighbour to at least half weight fills 60 % of the demo shoppers' first pages with them, of
+which under 1 % are bought. Chuanliu ranks right after followed_shop: its reason wins over every
+source but followed_shop for a product both propose, and its weight is just under
+followed_shop's, since a shop the shopper chose to follow says more than one they bought from
+once through a creator (the brand's report measures what it adds).
 """
 
 from __future__ import annotations
@@ -61,6 +69,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from chalicelib.domain.ranking import traffic_boost
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -77,6 +87,7 @@ DUE_FLOOR = 0.1  # the due score of a consumable just bought
 MAX_OVERDUE_INTERVALS = 3
 
 NEW_PRODUCT_DAYS = 30  # a followed shop's product is new for this long after it was listed
+CHUANLIU_PER_BRAND = 10  # a group's brand: its best products proposed to the group
 MAX_CANDIDATES = 200
 RECENT_PURCHASES = 10  # whose co-purchase neighbours are read
 NEIGHBOUR_HALF_LIFE_DAYS = 30  # an older purchase's neighbours weigh less
@@ -91,6 +102,7 @@ class Reason(StrEnum):
     """Why a product is proposed, most personal first: the order is the priority."""
 
     FOLLOWED_SHOP = "followed_shop"
+    CHUANLIU = "chuanliu"
     REPURCHASE = "repurchase"
     CO_PURCHASE = "co_purchase"
     CATEGORY_AFFINITY = "category_affinity"
@@ -99,8 +111,8 @@ class Reason(StrEnum):
 
 PRIORITY: dict[Reason, int] = {reason: rank for rank, reason in enumerate(Reason)}
 SOURCE_WEIGHTS: dict[Reason, float] = {
-    Reason.FOLLOWED_SHOP: 0.15, Reason.REPURCHASE: 1.0, Reason.CO_PURCHASE: 0.15,
-    Reason.CATEGORY_AFFINITY: 0.15, Reason.POPULAR: 0.05,
+    Reason.FOLLOWED_SHOP: 0.15, Reason.CHUANLIU: 0.12, Reason.REPURCHASE: 1.0,
+    Reason.CO_PURCHASE: 0.15, Reason.CATEGORY_AFFINITY: 0.15, Reason.POPULAR: 0.05,
 }
 RELATIVE = frozenset({Reason.CO_PURCHASE, Reason.POPULAR})  # scores ÷ the source's best
 
@@ -225,6 +237,9 @@ class ShopperInputs:
     popular_by_category: Mapping[str, Sequence[Entry]] = field(default_factory=dict)
     popular: Sequence[Entry] = ()
     profiles: Mapping[str, ConsumableProfile] = field(default_factory=dict)
+    # the brands whose Chuanliu group targets the shopper → their products, best first
+    chuanliu: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    boosted: Mapping[str, int] = field(default_factory=dict)  # product → its boost's end (ms)
 
 
 def recent_purchases(history: Sequence[Bought], n: int = RECENT_PURCHASES) -> list[Bought]:
@@ -286,6 +301,8 @@ def pool(inputs: ShopperInputs, now: int) -> set[str]:
     before build_candidates."""
     products = {entry[0] for entry in _all_entries(inputs)}
     products |= {listed.product_id for listed in inputs.followed_new}
+    products |= {pid for products_of in inputs.chuanliu.values()
+                 for pid in products_of[:CHUANLIU_PER_BRAND]}
     products |= set(due_products(inputs.history, inputs.profiles, now))
     return products
 
@@ -329,16 +346,18 @@ def build_candidates(inputs: ShopperInputs, now: int, available: set[str] | None
             if categories.get(product_id) in durable and reason is not Reason.REPURCHASE:
                 weighted *= DURABLE_DEMOTION
             proposals.setdefault(product_id, []).append((reason, weighted, shop_id))
-    ranked = [_combine(product_id, found) for product_id, found in proposals.items()]
+    ranked = [_combine(product_id, found, traffic_boost(inputs.boosted.get(product_id), now))
+              for product_id, found in proposals.items()]
     ranked = [candidate for candidate in ranked if candidate.score > 0]
     ranked.sort(key=lambda c: (-c.score, PRIORITY[c.reason], c.product_id))
     return ranked[:limit]
 
 
-def _combine(product_id: str, found: list[tuple[Reason, float, str]]) -> Candidate:
+def _combine(product_id: str, found: list[tuple[Reason, float, str]],
+             boost: float = 1.0) -> Candidate:
     reason, _, shop_id = min(found, key=lambda f: PRIORITY[f[0]])
     scores = sorted((weighted for _, weighted, _ in found), reverse=True)
-    score = scores[0] + OTHER_SOURCES_SHARE * sum(scores[1:])
+    score = (scores[0] + OTHER_SOURCES_SHARE * sum(scores[1:])) * boost
     return Candidate(product_id, shop_id, reason, round(score, 4))
 
 
@@ -367,7 +386,11 @@ def _sources(inputs: ShopperInputs, now: int, due: dict[str, tuple[Bought, float
                 _add(by_category, product_id, shop_id, interest[category] * score / best)
     popular = {product_id: (shop_id, score) for product_id, shop_id, score
                in reversed(list(inputs.popular))}
-    return {Reason.FOLLOWED_SHOP: followed, Reason.REPURCHASE: repurchase,
+    chuanliu = {product_id: (shop_id, 1 - 0.5 * place / CHUANLIU_PER_BRAND)
+                for shop_id, products in inputs.chuanliu.items()
+                for place, product_id in enumerate(products[:CHUANLIU_PER_BRAND])}
+    return {Reason.FOLLOWED_SHOP: followed, Reason.CHUANLIU: chuanliu,
+            Reason.REPURCHASE: repurchase,
             Reason.CO_PURCHASE: co_purchase, Reason.CATEGORY_AFFINITY: by_category,
             Reason.POPULAR: popular}
 

@@ -1,6 +1,8 @@
 """The mall feeds' rebuild: each category's feed from its best-ranked listed products, then the
 all-categories feed and the popular list from the category feeds (two phases of the feeds job,
-chalicelib/jobs/feeds.py). A rebuild reads a feed's capped length, never a whole category.
+chalicelib/jobs/feeds.py). A rebuild reads a feed's capped length, never a whole category, and
+the Chuanliu boost list once (one GetItem): a boosted product ranks ×1.5 from the first
+rebuild inside its boost's window (docs/chuanliu.md).
 """
 
 from __future__ import annotations
@@ -34,14 +36,16 @@ def build_category_feed(ctx: RunContext | None, category: str) -> int:
     moment = now_ms()
     selected = [product_id for product_id, _ in
                 product_store.category_page(category, SELECTION)]
-    candidates = _candidates(selected, _mall_counts(category))
+    candidates = _candidates(selected, _mall_counts(category), _boosts())
     entries = feed_rules.category_feed(candidates, _mall_prior(category), moment)
     publish(feed_store.category_feed(category), entries, product_store.count_listed(category),
             moment)
     return len(entries)
 
 
-def _candidates(product_ids: list[str], counts: dict) -> list[feed_rules.Candidate]:
+def _candidates(product_ids: list[str], counts: dict,
+                boosts: dict[str, int] | None = None) -> list[feed_rules.Candidate]:
+    boosts = boosts or {}
     products = {}
     for start in range(0, len(product_ids), _KEYS_PER_READ):
         chunk = product_ids[start:start + _KEYS_PER_READ]
@@ -57,10 +61,18 @@ def _candidates(product_ids: list[str], counts: dict) -> list[feed_rules.Candida
             price_fen=product.min_price_fen, product_score=product.score,
             shop_score=shops[product.shop_id].score, created_at=product.created_at,
             in_stock=product.total_stock > 0,
-            counts=counts.get(product.product_id) or Counts())
+            counts=counts.get(product.product_id) or Counts(),
+            boosted_until=boosts.get(product.product_id))
         for product in products.values()
         if product.listed_on_shelves and product.shop_id in shops
     ]
+
+
+def _boosts() -> dict[str, int]:
+    """Every product's Chuanliu boost end (the boost list, one GetItem)."""
+    from chalicelib.store import chuanliu
+
+    return chuanliu.read_boosts().boosts
 
 
 def _mall_counts(category: str) -> dict:

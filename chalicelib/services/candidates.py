@@ -6,17 +6,23 @@ Reads, in order (a job, not a request: round trips matter less than cost per sho
     1 Query + 1 per device   linked devices and their browse affinities (behaviour)
     1 BatchGetItem           preferences (follows), the current list, the similar lists of the
                              10 most recent purchases, the profiles of the bought categories,
-                             the heads of the popular feed and of the 3 top categories' feeds
+                             the heads of the popular feed and of the 3 top categories' feeds,
+                             the Chuanliu boost list
     then, unless personalisation is off (its list is deleted instead):
     1 Query + 1 per shop     followed shops (≤ 20 newest follows) and each one's ≤ 10 newest
                              product ids (the products by_shop index, ids and creation times
                              only)
+    1 Query                  the Chuanliu groups targeting the shopper (≤ 5 brands, the
+                             chuanliu table's sparse by_targeted_buyer index), then per brand
+                             1 BatchGetItem of the shops (their shelf version) and 1 Query of
+                             its storefront's 10 best-ranked cards
     1 BatchGetItem per 100   every proposed product, live: anything off the shelves or sold
                              out is dropped before ranking
     ≤ 1 PutItem              the list, only when it changed
 
-The feed heads, the category profiles, the shops' products and the products' states are shared
-by the shoppers one container handles in a run (`RunCache`), so a run reads each at most once
+The feed heads, the category profiles, the shops' products, the brands' best products, the boost
+list and the products' states are shared by the shoppers one container handles in a run
+(`RunCache`), so a run reads each at most once
 per container and a few minutes: the shared BatchGetItem then carries the shopper's own keys
 (preferences, list, similar lists) and only the first shopper's carries the heads.
 """
@@ -28,6 +34,7 @@ from dataclasses import dataclass, field
 from chalicelib.domain import clock
 from chalicelib.domain.clock import DAY_MS
 from chalicelib.domain.recommend import (
+    CHUANLIU_PER_BRAND,
     NEW_PRODUCT_DAYS,
     Candidate,
     Entry,
@@ -40,6 +47,7 @@ from chalicelib.domain.recommend import (
     top_categories,
 )
 from chalicelib.store import catalog as catalog_store
+from chalicelib.store import chuanliu as chuanliu_store
 from chalicelib.store import products as product_store
 from chalicelib.store import purchases as purchase_store
 from chalicelib.store.base import batch_get, key_id
@@ -49,6 +57,7 @@ NEW_PER_SHOP = 10
 POPULAR_ENTRIES = 60
 CATEGORY_ENTRIES = 30
 PROFILE_CATEGORIES = 60  # keeps the shared BatchGetItem under 100 keys
+CHUANLIU_BRANDS = 5  # the most recently joined groups whose brands are proposed
 LIVE_BATCH = 100
 
 
@@ -64,6 +73,8 @@ class RunCache:
     products: dict = field(default_factory=dict)  # product → (category, listed and in stock)
     feeds: dict = field(default_factory=dict)  # feed name → its first entries, or None
     profiles: dict = field(default_factory=dict)  # category → ConsumableProfile, or None
+    brands: dict = field(default_factory=dict)  # Chuanliu brand → its best product ids
+    boosts: dict | None = None  # the Chuanliu boost list: product → end (ms)
 
 
 def refresh_candidates(shopper_id: str, now: int | None = None,
@@ -90,6 +101,7 @@ def refresh_candidates(shopper_id: str, now: int | None = None,
            if c not in cache.profiles},
         **{("feed", name): feeds.head_request(name) for name in feed_names
            if name not in cache.feeds},
+        **({"boosts": chuanliu_store.boosts_key()} if cache.boosts is None else {}),
     }
     found = batch_get(list(wanted.values()))
 
@@ -101,6 +113,8 @@ def refresh_candidates(shopper_id: str, now: int | None = None,
             cache.feeds[name[1]] = _entries(feeds.head_from(raw(name)), POPULAR_ENTRIES)
         elif name[0] == "profile":
             cache.profiles[name[1]] = purchase_store.profile_from(raw(name))
+    if cache.boosts is None:
+        cache.boosts = chuanliu_store.boosts_from(raw("boosts")).boosts
     if not follows.personalized_from(raw("preferences")):
         if raw("current"):
             purchase_store.delete_candidates(shopper_id)
@@ -114,6 +128,9 @@ def refresh_candidates(shopper_id: str, now: int | None = None,
                              for c in top},
         popular=cache.feeds[feeds.POPULAR_FEED],
         profiles={c: cache.profiles[c] for c in bought_categories if cache.profiles[c]},
+        chuanliu=_brand_products(chuanliu_store.targeted_brands(shopper_id, CHUANLIU_BRANDS),
+                                 cache.brands),
+        boosted=cache.boosts,
     )
     followed = _followed_new(follows.followed_shop_ids(shopper_id)[:FOLLOWED_SHOPS], now,
                              cache.shops)
@@ -143,6 +160,24 @@ def _followed_new(shop_ids: list[str], now: int,
         found.update({pid: (shop_id, created_at) for pid, created_at in shop_cache[shop_id]
                       if created_at >= since})
     return found
+
+
+def _brand_products(shop_ids: list[str], brand_cache: dict) -> dict[str, list[str]]:
+    """Each Chuanliu brand's CHUANLIU_PER_BRAND best products as its storefront ranks them (the
+    comprehensive sort of its current shelf): one BatchGetItem of the shops not cached, then a
+    Query per such shop."""
+    from chalicelib.domain.shelf import ALL_CATEGORIES, ShelfSort
+    from chalicelib.store import shelves
+
+    missing = [shop_id for shop_id in shop_ids if shop_id not in brand_cache]
+    shops = catalog_store.batch_get(shop_ids=missing)["shops"] if missing else {}
+    for shop_id in missing:
+        shop = shops.get(shop_id)
+        cards = [] if shop is None else shelves.query_shelf(
+            shelves.shelf_key(shop_id, shop.shelf_version, ALL_CATEGORIES),
+            ShelfSort.COMPREHENSIVE, CHUANLIU_PER_BRAND, None)[0]
+        brand_cache[shop_id] = [card.product_id for card in cards]
+    return {shop_id: brand_cache[shop_id] for shop_id in shop_ids if brand_cache[shop_id]}
 
 
 def _live(product_ids: list[str], known: dict) -> tuple[set[str], dict[str, str]]:

@@ -54,8 +54,8 @@ def test_the_most_personal_source_gives_the_reason():
     found = reasons(build_candidates(inputs, NOW))
     assert found == {"cover": Reason.FOLLOWED_SHOP, "remote": Reason.CO_PURCHASE,
                      "fan": Reason.POPULAR}
-    assert list(Reason) == [Reason.FOLLOWED_SHOP, Reason.REPURCHASE, Reason.CO_PURCHASE,
-                            Reason.CATEGORY_AFFINITY, Reason.POPULAR]
+    assert list(Reason) == [Reason.FOLLOWED_SHOP, Reason.CHUANLIU, Reason.REPURCHASE,
+                            Reason.CO_PURCHASE, Reason.CATEGORY_AFFINITY, Reason.POPULAR]
 
 
 def test_agreeing_sources_add_up_and_a_weak_neighbour_is_not_lifted():

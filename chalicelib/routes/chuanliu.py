@@ -1,0 +1,45 @@
+"""The Chuanliu plan (川流计划): a creator's traffic credits, boosting a video with them, and a
+brand's group report. Thin: parse → service → response."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.auth import principal_from_headers
+from chalicelib.routes._http import json_response, parse_body, query_params, route, validate
+
+chuanliu_api = Blueprint(__name__)
+
+
+def _principal():
+    return principal_from_headers(chuanliu_api.current_request.headers)
+
+
+@route(chuanliu_api, "/creators/{creator_id}/traffic-credits")
+def traffic_credits(creator_id):
+    from chalicelib.schemas.chuanliu import TrafficCreditsParams, traffic_credits_view
+    from chalicelib.services import chuanliu
+
+    principal = _principal()
+    params = validate(TrafficCreditsParams, query_params(chuanliu_api.current_request))
+    balance, entries, next_cursor = chuanliu.traffic_credits(principal, creator_id,
+                                                             params.limit, params.cursor)
+    return json_response(traffic_credits_view(balance, entries, next_cursor))
+
+
+@route(chuanliu_api, "/videos/{video_id}/boost", methods=("POST",))
+def boost_video(video_id):
+    from chalicelib.schemas.chuanliu import BoostRequest, boost_view
+    from chalicelib.services import chuanliu
+
+    principal = _principal()
+    body = parse_body(chuanliu_api.current_request, BoostRequest)
+    return json_response(boost_view(chuanliu.boost_video(principal, video_id, body.credits)),
+                         status=201)
+
+
+@route(chuanliu_api, "/shops/{shop_id}/reports/chuanliu")
+def chuanliu_report(shop_id):
+    from chalicelib.services import chuanliu
+
+    return json_response(chuanliu.report(_principal(), shop_id))
