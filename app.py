@@ -12,9 +12,14 @@ from chalicelib.observability import logger, metrics
 from chalicelib.queues import JOBS_QUEUE
 from chalicelib.routes._http import normalize_error_response
 from chalicelib.routes.aftercare import aftercare
+from chalicelib.routes.attribution import attribution_api
+from chalicelib.routes.chuanliu import chuanliu_api
+from chalicelib.routes.clock import clock_api
+from chalicelib.routes.distribution import distribution_api
 from chalicelib.routes.events import events_api
 from chalicelib.routes.follows import follows_api
 from chalicelib.routes.jobs import jobs_api
+from chalicelib.routes.live import live_api
 from chalicelib.routes.mall import mall_api
 from chalicelib.routes.merchant import merchant
 from chalicelib.routes.orders import orders_api
@@ -48,6 +53,11 @@ app.register_blueprint(reports_api)
 app.register_blueprint(mall_api)
 app.register_blueprint(recommendations_api)
 app.register_blueprint(follows_api)
+app.register_blueprint(live_api)
+app.register_blueprint(chuanliu_api)
+app.register_blueprint(clock_api)
+app.register_blueprint(distribution_api)
+app.register_blueprint(attribution_api)
 
 
 @app.middleware("http")
@@ -116,6 +126,27 @@ def rebuild_feeds(event):
     from chalicelib.jobs import feeds as feed_jobs
 
     return feed_jobs.start_scheduled()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))  # pending commissions whose settlement period ended
+def settle_commissions(event):
+    from chalicelib.jobs import settlement
+
+    return settlement.start_scheduled()
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def end_overdue_live_sessions(event):
+    from chalicelib.jobs import live as live_jobs
+
+    return live_jobs.end_overdue_sessions()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))  # today as far as it has gone; yesterday's final pass
+def report_post_stream(event):
+    from chalicelib.jobs import post_stream
+
+    return post_stream.start_scheduled()
 
 
 # --- event-driven: stream of business events, and every job's chunks ------------------------

@@ -52,7 +52,12 @@ def _handle_record(record) -> None:
     image = record.raw_event.get("dynamodb", {}).get("NewImage")
     if not image:
         return  # a removal: events are append-only, nothing to count
-    event = to_domain(EventModel.from_raw_data(image))
+    handle_event(to_domain(EventModel.from_raw_data(image)))
+
+
+def handle_event(event: Event) -> None:
+    """Route one business event to its handlers (the demo loader hands its made-up history's
+    events here too, so what they derive is what the stream would have derived)."""
     if event.type is EventType.PRODUCT_CHANGED:
         _index(event)
     elif event.type in (EventType.SHOP_FOLLOWED, EventType.SHOP_UNFOLLOWED):
@@ -91,7 +96,13 @@ def _paid(event: Event) -> None:
 def _paid_order_handlers():
     """Handlers of a paid order that need its lines (their attribution), in order; each is
     handle(event, order) and idempotent."""
-    return ()
+    from chalicelib.services import attribution  # the day's reconciliation counters
+    from chalicelib.services.chuanliu import handle_paid_order  # groups, credits, report
+    from chalicelib.services.commissions import on_paid as accrue_commissions  # the ledger
+    from chalicelib.services.live import count_paid_order  # stream GMV, the tail-GMV index
+
+    return (attribution.count_paid, handle_paid_order, accrue_commissions,
+            count_paid_order)
 
 
 def _money_moved(event: Event) -> None:
@@ -105,7 +116,9 @@ def _money_moved(event: Event) -> None:
 
 def _money_move_handlers():
     """handle(event, order) for cancels, refunds and completions; each idempotent."""
-    return ()
+    from chalicelib.services import commissions  # the commission ledger
+
+    return (commissions.on_money_moved,)
 
 
 def _index(event: Event) -> None:

@@ -114,6 +114,8 @@ _MODULES: dict[str, str] = {
     "scores": "chalicelib.jobs.scores",
     "search-index": "chalicelib.jobs.search_index",
     "feeds": "chalicelib.jobs.feeds",
+    "post-stream": "chalicelib.jobs.post_stream",
+    "settlement": "chalicelib.jobs.settlement",
 }
 JOBS: dict[str, Job] = {}
 

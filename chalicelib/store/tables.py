@@ -6,6 +6,7 @@ from pynamodb.models import Model
 
 from chalicelib.store.after_sales import AfterSalesCaseModel
 from chalicelib.store.aggregates import AggregateModel, EntityModel, ProcessedEventModel
+from chalicelib.store.attribution import AttributionDayModel
 from chalicelib.store.base import connection
 from chalicelib.store.behaviour import (
     AffinityModel,
@@ -16,12 +17,15 @@ from chalicelib.store.behaviour import (
 from chalicelib.store.bundles import BundleModel
 from chalicelib.store.campaigns import CampaignModel, EnrollmentModel
 from chalicelib.store.carts import CartLineModel
+from chalicelib.store.chuanliu import ChuanliuModel
+from chalicelib.store.commissions import CommissionModel
 from chalicelib.store.creators import CreatorModel
 from chalicelib.store.events import EventModel
 from chalicelib.store.feeds import FeedModel
 from chalicelib.store.follows import FollowModel
 from chalicelib.store.idempotency import IdempotencyModel
 from chalicelib.store.job_runs import JobRunModel
+from chalicelib.store.live import LiveSessionModel
 from chalicelib.store.orders import OrderModel
 from chalicelib.store.products import ProductModel
 from chalicelib.store.purchases import PurchaseModel
@@ -33,6 +37,9 @@ from chalicelib.store.search_log import SearchLogModel
 from chalicelib.store.service_sessions import ServiceSessionModel
 from chalicelib.store.shelves import ShelfCardModel
 from chalicelib.store.shops import ShopModel
+from chalicelib.store.tail import ShopTailDayModel, TailLineModel
+from chalicelib.store.touches import TouchModel
+from chalicelib.store.videos import VideoModel
 
 # base name → model; the deployed table is the stage prefix + base name.
 MODELS: dict[str, type[Model]] = {
@@ -67,6 +74,14 @@ MODELS: dict[str, type[Model]] = {
     "mall_feeds": FeedModel,
     "follows": FollowModel,
     "purchases": PurchaseModel,
+    "chuanliu": ChuanliuModel,
+    "live_sessions": LiveSessionModel,
+    "videos": VideoModel,
+    "tail_lines": TailLineModel,
+    "shop_tail_days": ShopTailDayModel,
+    "touches": TouchModel,
+    "attribution_days": AttributionDayModel,
+    "commissions": CommissionModel,
 }
 
 # Tables whose items expire, and the attribute DynamoDB's TTL reads.
@@ -81,6 +96,8 @@ TTL_ATTRIBUTES: dict[str, str] = {
     "purchases": "expires_at",
     "search_lexicon": "expires_at",
     "search_log": "expires_at",
+    "tail_lines": "expires_at",
+    "touches": "expires_at",
 }
 
 # Tables whose changes feed stream consumers.
