@@ -15,7 +15,10 @@ import time
 import traceback
 from pathlib import Path
 
+from bench import attribution as attribution_bench
 from bench import cold_start, env, round_trips, scenes, score_job, search_quality
+from bench import ledger as ledger_bench
+from bench import post_stream as post_stream_bench
 from bench.table import render, summary_line, write_figures
 
 
@@ -148,8 +151,27 @@ def _summary(results: dict) -> str:
         scene_met, scene_missed = scenes.summary_targets(results["scenes"])
         met += scene_met
         missed += scene_missed
+    if results.get("streams"):
+        for module, key in ((attribution_bench, "attribution"), (post_stream_bench, "post_stream")):
+            stream_met, stream_missed = module.targets(results["streams"][key])
+            met += stream_met
+            missed += stream_missed
     errors = [f"{name} not measured" for name in results.get("errors", {})]
     return summary_line(met, missed, errors)
+
+
+def _measure_streams(progress) -> dict:
+    """Three small moto runs, one after the other: what attribution adds to a checkout, what the
+    ledger writes per order event, and what the post-stream job reads as orders grow."""
+    return {"attribution": attribution_bench.measure(progress),
+            "ledger": ledger_bench.measure(),
+            "post_stream": post_stream_bench.measure(progress)}
+
+
+def _stream_tables(figures: dict) -> None:
+    attribution_bench.report(figures["attribution"])
+    ledger_bench.report(figures["ledger"])
+    post_stream_bench.report(figures["post_stream"])
 
 
 def _measure_scenes() -> dict:
@@ -190,16 +212,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"==> shelf bench {results['date']}: Python {results['machine']['python']}, "
           f"{results['machine']['cores']} cores, {results['machine']['platform']}", flush=True)
     steps = (
-        ("round_trips", "[1/6] round trips on moto", lambda: round_trips.run(progress)),
-        ("cold_start", f"[2/6] cold start, {args.repeat} runs per variant",
+        ("round_trips", "[1/7] round trips on moto", lambda: round_trips.run(progress)),
+        ("cold_start", f"[2/7] cold start, {args.repeat} runs per variant",
          lambda: cold_start.measure(args.repeat, progress)),
-        ("import_breakdown", "[3/6] import breakdown", lambda: cold_start.breakdown(progress)),
-        ("score_job", "[4/6] score job cost: domain in-process, DynamoDB on moto",
+        ("import_breakdown", "[3/7] import breakdown", lambda: cold_start.breakdown(progress)),
+        ("score_job", "[4/7] score job cost: domain in-process, DynamoDB on moto",
          lambda: score_job.run(progress)),
-        ("search_quality", "[5/6] search quality: baseline, ours on moto, analyzer cost",
+        ("search_quality", "[5/7] search quality: baseline, ours on moto, analyzer cost",
          lambda: search_quality.measure(progress)),
-        ("scenes", "[6/6] mall and recommendation scenes (own process: it moves the clock)",
+        ("scenes", "[6/7] mall and recommendation scenes (own process: it moves the clock)",
          _measure_scenes),
+        ("streams", "[7/7] creators and streams: checkout with attribution, the commission "
+         "ledger, the post-stream job", lambda: _measure_streams(progress)),
     )
     for key, title, step in steps:
         print(f"{title}", flush=True)
@@ -222,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         search_quality.print_tables(results["search_quality"])
     if "scenes" in results:
         scenes.print_tables(results["scenes"])
+    if "streams" in results:
+        _stream_tables(results["streams"])
     summary = _summary(results)
     results["summary"] = summary
     print(f"\n{summary}")
