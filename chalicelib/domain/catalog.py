@@ -242,3 +242,5 @@ class Shop:
     # Set when a score copied onto the shop or one of its products moved the ranking, cleared by
     # the shelf flip: the score job rebuilds only these shelves. None (never set): rebuild.
     shelf_stale: bool | None = None
+    # the running self-broadcast that set live_now (None when no session runs)
+    live_id: str | None = None

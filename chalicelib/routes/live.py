@@ -18,6 +18,17 @@ def _principal():
     return principal_from_headers(live_api.current_request.headers)
 
 
+def _page_params():
+    """`limit` (1..100, default 20) and `cursor` of a list route."""
+    from chalicelib.schemas.search import PageParams
+
+    return validate(PageParams, query_params(live_api.current_request))
+
+
+def _page(items: list[dict], next_cursor: str | None):
+    return json_response({"items": items, "next_cursor": next_cursor})
+
+
 @route(live_api, "/live-sessions", methods=("POST",))
 def create_live_session():
     from chalicelib.schemas.live import LiveSessionCreate
@@ -35,6 +46,34 @@ def get_live_session(live_id):
     principal = optional_principal(live_api.current_request.headers)
     session = live.get_session(live_id)
     return json_response(session_view(session, live.sees_figures(principal, session)))
+
+
+@route(live_api, "/shops/{shop_id}/live-sessions")
+def shop_live_sessions(shop_id):
+    from chalicelib.services import live
+
+    principal, params = _principal(), _page_params()
+    sessions, next_cursor = live.shop_sessions(principal, shop_id, params.limit, params.cursor)
+    return _page([session_view(session, True) for session in sessions], next_cursor)
+
+
+@route(live_api, "/creators/{creator_id}/live-sessions")
+def creator_live_sessions(creator_id):
+    from chalicelib.services import live
+
+    principal, params = _principal(), _page_params()
+    sessions, next_cursor = live.creator_sessions(principal, creator_id, params.limit,
+                                                  params.cursor)
+    return _page([session_view(session, True) for session in sessions], next_cursor)
+
+
+@route(live_api, "/live-sessions/{live_id}/videos")
+def live_session_videos(live_id):
+    from chalicelib.services import videos
+
+    params = _page_params()
+    found, next_cursor = videos.session_videos(live_id, params.limit, params.cursor)
+    return _page([video_view(video) for video in found], next_cursor)
 
 
 @route(live_api, "/live-sessions/{live_id}/end", methods=("POST",))

@@ -6,7 +6,14 @@ from chalice import Blueprint
 
 from chalicelib import schemas
 from chalicelib.auth import principal_from_headers
-from chalicelib.routes._http import json_response, limit_param, parse_body, query_params, route
+from chalicelib.routes._http import (
+    json_response,
+    limit_param,
+    parse_body,
+    query_params,
+    route,
+    validate,
+)
 from chalicelib.schemas import views
 from chalicelib.services import catalog
 
@@ -23,6 +30,17 @@ def create_shop():
     request = parse_body(merchant.current_request, schemas.catalog.ShopCreate)
     shop = catalog.create_shop(principal, request)
     return json_response(views.shop_detail(shop), 201)
+
+
+@route(merchant, "/me/shops")
+def my_shops():
+    from chalicelib.schemas.search import PageParams
+
+    principal = _principal()
+    params = validate(PageParams, query_params(merchant.current_request))
+    shops, next_cursor = catalog.my_shops(principal, params.limit, params.cursor)
+    return json_response({"items": [views.own_shop_summary(s) for s in shops],
+                          "next_cursor": next_cursor})
 
 
 @route(merchant, "/shops/{shop_id}")

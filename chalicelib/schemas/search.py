@@ -20,6 +20,14 @@ class QueryParams(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class PageParams(QueryParams):
+    """A plain page of a list: `limit` 1..100 (default 20) and the signed cursor of the page
+    before (chalicelib/pagination.py)."""
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    cursor: Annotated[str, StringConstraints(max_length=4000)] | None = None
+
+
 class SearchParams(QueryParams):
     q: Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_LENGTH)]
     category: Annotated[str, StringConstraints(min_length=1, max_length=50)] | None = None

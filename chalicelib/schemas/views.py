@@ -27,6 +27,13 @@ def shop_summary(shop: Shop) -> dict:
     }
 
 
+def own_shop_summary(shop: Shop) -> dict:
+    """A shop in its merchant's list (`GET /me/shops`): the summary, when it opened, and the
+    running self-broadcast, if any (its `live_id` leads to the session)."""
+    return {**shop_summary(shop), "created_at": to_iso(shop.created_at),
+            "live_id": shop.live_id}
+
+
 def shop_detail(shop: Shop) -> dict:
     return {
         **shop_summary(shop),

@@ -74,6 +74,16 @@ def owned_shop(principal: Principal, shop_id: str) -> Shop:
     return shop
 
 
+def my_shops(principal: Principal, limit: int, cursor: str | None):
+    """The calling merchant's shops, newest first, and the next page's cursor: 1 Query of the
+    shops' `by_owner` index + 1 BatchGetItem of the page's shops."""
+    require_role(principal, Role.MERCHANT)
+    scope = f"my-shops:{principal.user_id}"
+    shops, next_key = shop_store.owner_shops(principal.user_id, limit,
+                                             decode_cursor(scope, cursor))
+    return shops, encode_cursor(scope, next_key)
+
+
 # --- products ----------------------------------------------------------------------------------
 
 def create_product(principal: Principal, shop_id: str, request: schemas.ProductCreate) -> Product:

@@ -6,6 +6,9 @@ events-consumer handler that counts stream GMV and indexes tail sales.
     end       1 GetItem + 1 transaction (the session's end; the shop's flag cleared);
               ending an ended session answers it unchanged and writes nothing
     read      1 GetItem
+    a shop's sessions (its merchant, ops)  1 GetItem (the shop: owner, 404) + 1 Query of the
+              keys-only `by_owner` index + 1 BatchGetItem of the page (none when empty)
+    a creator's sessions (that creator, ops)  1 Query + 1 BatchGetItem (none when empty)
     auto-end  DUE_SHARDS Queries of the sparse due index + per bucket 1 BatchGetItem and
               1 transaction per session ended
     paid order (events consumer): nothing for an order with no live or video attribution;
@@ -32,6 +35,7 @@ from chalicelib.domain.live import (
 from chalicelib.domain.orders import Order
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unprocessable
 from chalicelib.observability import logger
+from chalicelib.pagination import decode_cursor, encode_cursor
 from chalicelib.store import live as live_store
 
 LIVE_ID_PREFIX = "lv"
@@ -105,6 +109,32 @@ def sees_figures(principal: Principal | None, session: LiveSession) -> bool:
     """Stream GMV is the owner's (and ops') business, not the audience's."""
     return principal is not None and (principal.role is Role.OPS
                                       or principal.user_id == session.owner_id)
+
+
+def shop_sessions(principal: Principal, shop_id: str, limit: int, cursor: str | None):
+    """A shop's self-broadcasts, newest start first, and the next page's cursor: its merchant
+    or ops (403 for anyone else, 404 for no such shop)."""
+    from chalicelib.services.reports import authorize_shop
+
+    authorize_shop(principal, shop_id)
+    return _owner_page(live_store.SHOP_OWNER, shop_id, limit, cursor)
+
+
+def creator_sessions(principal: Principal, creator_id: str, limit: int, cursor: str | None):
+    """A creator's own sessions, newest start first, and the next page's cursor: that creator
+    or ops (403 for anyone else)."""
+    if principal.role is not Role.OPS:
+        require_role(principal, Role.CREATOR)
+        if principal.user_id != creator_id:
+            raise Forbidden("these are another creator's sessions", code="not_owner")
+    return _owner_page(live_store.CREATOR_OWNER, creator_id, limit, cursor)
+
+
+def _owner_page(kind: str, owner_id: str, limit: int, cursor: str | None):
+    scope = f"live-sessions:{live_store.owner_key(kind, owner_id)}"
+    sessions, next_key = live_store.owner_sessions(kind, owner_id, limit,
+                                                   decode_cursor(scope, cursor))
+    return sessions, encode_cursor(scope, next_key)
 
 
 def authorize_owner(principal: Principal, session: LiveSession) -> None:

@@ -1,8 +1,10 @@
-"""Short videos: post one (a merchant or a creator), read one (anyone).
+"""Short videos: post one (a merchant or a creator), read one, list a session's (anyone).
 
     create  1 BatchGetItem (the anchors' status, the shops named, the session it was cut
             from) + 1 PutItem
     read    1 GetItem
+    a session's videos  1 Query of the videos' `by_live` index (+ 1 GetItem of the session
+            when its first page is empty, to tell "no videos yet" from "no such session")
 The rules (who may anchor, link and cut from what) are chalicelib.domain.live's.
 """
 
@@ -21,6 +23,7 @@ from chalicelib.domain.live import (
     video_owner_shop,
 )
 from chalicelib.errors import NotFound
+from chalicelib.pagination import decode_cursor, encode_cursor
 from chalicelib.services.live import rule_error
 from chalicelib.store import live as live_store
 from chalicelib.store import videos as video_store
@@ -60,3 +63,14 @@ def get_video(video_id: str) -> Video:
     if video is None:
         raise NotFound("video not found", code="video_not_found")
     return video
+
+
+def session_videos(live_id: str, limit: int, cursor: str | None):
+    """The videos cut from a session, newest first, and the next page's cursor (404 for no
+    such session)."""
+    scope = f"session-videos:{live_id}"
+    start_key = decode_cursor(scope, cursor)
+    videos, next_key = video_store.session_videos(live_id, limit, start_key)
+    if not videos and start_key is None and live_store.get_session(live_id) is None:
+        raise NotFound("live session not found", code="live_not_found")
+    return videos, encode_cursor(scope, next_key)

@@ -98,3 +98,24 @@ def _key_id(key: dict) -> str:
 
 def _item_id(table: str, item: dict, example_key: dict) -> str:
     return _key_id({name: item[name] for name in example_key})
+
+
+def query_page(index, hash_value: str, limit: int,
+               start_key: dict | None) -> tuple[list, dict | None]:
+    """One page of an index's partition, newest first (descending range key), in one Query:
+    (models, the raw key that resumes after the page, or None on the last page).
+
+    It reads limit + 1 items, so the last page says it is the last (no empty page to fetch
+    after it). The resume key is the last returned item's table and index keys, which is what
+    DynamoDB's own LastEvaluatedKey would hold."""
+    models = list(index.query(hash_value, scan_index_forward=False, limit=limit + 1,
+                              page_size=limit + 1, last_evaluated_key=start_key))
+    if len(models) <= limit:
+        return models, None
+    last = models[limit - 1].serialize(null_check=False)  # keys-only items lack the rest
+    return models[:limit], {name: last[name] for name in _page_key_names(index)}
+
+
+def _page_key_names(index) -> set[str]:
+    schemas = (index._model._get_schema(), index._get_schema())
+    return {key["AttributeName"] for schema in schemas for key in schema["key_schema"]}

@@ -7,13 +7,19 @@
 - sparse GSI `by_due` (`due_bucket`, `due_at`, keys only): only a running session carries the
   keys (due_at = its automatic end), so the auto-end job Queries what is due, never every
   session; ending removes them.
+- sparse GSI `by_owner` (`owner_key` = "shop#<shop_id>" / "creator#<creator_id>", `started_at`,
+  keys only): only session items carry `owner_key` (written with the session), so a shop's or
+  a creator's sessions, newest first, are one Query, never a night row. Keys only because the
+  session item takes an ADD per order paid during the stream: an index projecting those
+  counters would take a write per sale too, while a keys-only one is written once; the page's
+  sessions are then read in one (consistent) BatchGetItem, so its figures are the current ones.
 
 Costs: what a new session or video refers to = 1 BatchGetItem (`references`, projected to
 the attributes its checks need); create = 1 transaction (the session; a shop session also sets
 the shop's live flag, conditioned on no other session running); end = 1 transaction (the
 session, conditioned on not ended; the shop's flag cleared); one stream sale = 1 transaction
 (processed mark + ADD); a session read = 1 GetItem; the job's session reads = 1 BatchGetItem
-per 100.
+per 100; a page of an owner's sessions = 1 Query + 1 BatchGetItem (none for an empty page).
 """
 
 from __future__ import annotations
@@ -30,12 +36,13 @@ from chalicelib.domain.live import LiveSession, NightTotals
 from chalicelib.store import products as product_store
 from chalicelib.store import shops as shop_store
 from chalicelib.store.aggregates import PROCESSED_MARK_DAYS, ProcessedEventModel
-from chalicelib.store.base import batch_get, batch_get_items, table_meta
+from chalicelib.store.base import batch_get, batch_get_items, query_page, table_meta
 from chalicelib.store.transactions import run_transaction
 
 SESSION = "session"
 NIGHT_PREFIX = "night#"
 DUE_SHARDS = 4  # auto-end partitions: streams start together at a campaign's hour
+SHOP_OWNER, CREATOR_OWNER = "shop", "creator"  # the kinds of `owner_key`
 
 
 class ByDue(GlobalSecondaryIndex):
@@ -45,6 +52,15 @@ class ByDue(GlobalSecondaryIndex):
 
     due_bucket = UnicodeAttribute(hash_key=True)
     due_at = NumberAttribute(range_key=True)
+
+
+class ByOwner(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_owner"
+        projection = KeysOnlyProjection()
+
+    owner_key = UnicodeAttribute(hash_key=True)
+    started_at = NumberAttribute(range_key=True)
 
 
 class LiveSessionModel(Model):
@@ -65,6 +81,7 @@ class LiveSessionModel(Model):
     created_at = NumberAttribute(null=True)
     due_bucket = UnicodeAttribute(null=True)
     due_at = NumberAttribute(null=True)
+    owner_key = UnicodeAttribute(null=True)  # by_owner's key: "shop#<id>" / "creator#<id>"
     # the session's stream figures, or a night row's
     gmv_fen = NumberAttribute(default=0)
     orders = NumberAttribute(default=0)
@@ -74,6 +91,7 @@ class LiveSessionModel(Model):
     updated_at = NumberAttribute(null=True)
 
     by_due = ByDue()
+    by_owner = ByOwner()
 
 
 class ShopAlreadyLive(Exception):
@@ -96,6 +114,17 @@ def _bucket(shard: int) -> str:
     return f"end#{shard}"
 
 
+def owner_key(kind: str, owner_id: str) -> str:
+    """The `by_owner` partition of a shop's (SHOP_OWNER) or a creator's sessions."""
+    return f"{kind}#{owner_id}"
+
+
+def _session_owner_key(session: LiveSession) -> str:
+    if session.shop_id is not None:
+        return owner_key(SHOP_OWNER, session.shop_id)
+    return owner_key(CREATOR_OWNER, session.creator_id)
+
+
 # --- mapping -----------------------------------------------------------------------------------
 
 def to_domain(model: LiveSessionModel) -> LiveSession:
@@ -116,7 +145,8 @@ def _session_model(session: LiveSession) -> LiveSessionModel:
         session.live_id, SESSION, title=session.title, owner_id=session.owner_id,
         shop_id=session.shop_id, creator_id=session.creator_id, products=session.products,
         started_at=session.started_at, created_at=session.created_at, gmv_fen=0, orders=0,
-        due_bucket=due_bucket(session.live_id), due_at=session.auto_end_at)
+        due_bucket=due_bucket(session.live_id), due_at=session.auto_end_at,
+        owner_key=_session_owner_key(session))
 
 
 def session_key(live_id: str) -> tuple[str, dict]:
@@ -192,10 +222,22 @@ def get_session(live_id: str) -> LiveSession | None:
         return None
 
 
-def batch_get_sessions(live_ids) -> dict[str, LiveSession]:
+def batch_get_sessions(live_ids, consistent: bool = False) -> dict[str, LiveSession]:
     """Sessions by id (unknown ids left out): one BatchGetItem per 100."""
-    found = batch_get([session_key(live_id) for live_id in sorted(set(live_ids))])
+    tables = frozenset({LiveSessionModel.Meta.table_name} if consistent else ())
+    found = batch_get([session_key(live_id) for live_id in sorted(set(live_ids))], tables)
     return {item["live_id"]["S"]: from_raw(item) for item in found.values()}
+
+
+def owner_sessions(kind: str, owner_id: str, limit: int,
+                   start_key: dict | None) -> tuple[list[LiveSession], dict | None]:
+    """One page of a shop's or a creator's sessions, newest start first, and the key of the
+    next page: 1 Query of the keys-only `by_owner` index + 1 consistent BatchGetItem of the
+    page's sessions (none when the page is empty)."""
+    models, next_key = query_page(LiveSessionModel.by_owner, owner_key(kind, owner_id), limit,
+                                  start_key)
+    found = batch_get_sessions([model.live_id for model in models], consistent=True)
+    return [found[model.live_id] for model in models if model.live_id in found], next_key
 
 
 def end_session(session: LiveSession, ended_at: int, ended_by: str) -> None:

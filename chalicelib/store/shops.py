@@ -1,4 +1,11 @@
-"""The shops table: one item per shop, carrying what a storefront header needs in one read."""
+"""The shops table: one item per shop, carrying what a storefront header needs in one read.
+
+GSI `by_owner` (`owner_id`, `created_at`, keys only): a merchant's own shops, newest first.
+Keys only because the shop item is rewritten often (follower counts, scores, shelf flips, the
+live flag) and a keys-only index is written only when its keys change, i.e. once, at creation;
+the few shops of a page are then read in one BatchGetItem. Listing them = 1 Query + 1
+BatchGetItem (none for a merchant with no shop).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +16,11 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.domain.catalog import BundleSummary, Shop
-from chalicelib.store.base import differs, table_meta
+from chalicelib.store.base import batch_get, differs, key_id, query_page, table_meta
 
 
 class BundleSummaryMap(MapAttribute):
@@ -23,6 +31,15 @@ class BundleSummaryMap(MapAttribute):
     saving_fen = NumberAttribute()
     cover_image = UnicodeAttribute(null=True)
     sku_ids = ListAttribute(of=UnicodeAttribute)
+
+
+class ByOwner(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_owner"
+        projection = KeysOnlyProjection()
+
+    owner_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
 
 
 class ShopModel(Model):
@@ -45,6 +62,8 @@ class ShopModel(Model):
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
 
+    by_owner = ByOwner()
+
 
 def to_domain(model: ShopModel) -> Shop:
     return Shop(
@@ -56,6 +75,7 @@ def to_domain(model: ShopModel) -> Shop:
         # floored: an unfollow counted before its follow (another stream shard) dips it
         follower_count=max(0, int(model.follower_count or 0)),
         live_now=bool(model.live_now),
+        live_id=model.live_id,
         category_counts={k: int(v) for k, v in model.category_counts.as_dict().items()},
         bundles=[BundleSummary(**bundle.as_dict()) for bundle in model.bundles],
         shelf_version=int(model.shelf_version),
@@ -76,6 +96,7 @@ def from_domain(shop: Shop) -> ShopModel:
         logo_url=shop.logo_url,
         follower_count=shop.follower_count,
         live_now=shop.live_now,
+        live_id=shop.live_id,
         category_counts=dict(shop.category_counts),
         bundles=[BundleSummaryMap(**vars(bundle)) for bundle in shop.bundles],
         shelf_version=shop.shelf_version,
@@ -100,6 +121,19 @@ def get_shop(shop_id: str) -> Shop | None:
         return to_domain(ShopModel.get(shop_id))
     except ShopModel.DoesNotExist:
         return None
+
+
+def owner_shops(owner_id: str, limit: int,
+                start_key: dict | None) -> tuple[list[Shop], dict | None]:
+    """One page of a merchant's shops, newest first: 1 Query of the keys-only `by_owner`
+    index, then 1 BatchGetItem of the page's shops (none when the page is empty)."""
+    models, next_key = query_page(ShopModel.by_owner, owner_id, limit, start_key)
+    table = ShopModel.Meta.table_name
+    keys = [(table, key(model.shop_id)) for model in models]
+    # consistent: the live flag a merchant just set shows in its own list at once
+    found = batch_get(keys, consistent=frozenset({table}))
+    return [to_domain(ShopModel.from_raw_data(found[key_id(k)])) for k in keys
+            if key_id(k) in found], next_key
 
 
 def update_profile(shop_id: str, owner_id: str, changes: dict, now: int) -> Shop:

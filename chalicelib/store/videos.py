@@ -6,17 +6,33 @@ get_video = 1 GetItem, batch_get_videos = 1 BatchGetItem per 100 ids.
 
 Creating one reads what it refers to in one BatchGetItem (store.live.references: the anchors'
 status, the shops' owners, the session) and writes one PutItem.
+
+Sparse GSI `by_live` (`live_id`, `created_at`, all attributes): only videos cut from a session
+carry `live_id`, so a session's videos, newest first, are one Query (session_videos). All
+attributes because a video is written once and never updated: projecting it costs the one index
+write a keys-only index would cost too, and spares the read a BatchGetItem.
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.domain.live import Video
-from chalicelib.store.base import batch_get, table_meta
+from chalicelib.store.base import batch_get, query_page, table_meta
 
-__all__ = ["Video", "VideoModel", "batch_get_videos", "get_video", "save_video"]
+__all__ = ["Video", "VideoModel", "batch_get_videos", "get_video", "save_video",
+           "session_videos"]
+
+
+class ByLive(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_live"
+        projection = AllProjection()
+
+    live_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
 
 
 class VideoModel(Model):
@@ -30,6 +46,8 @@ class VideoModel(Model):
     shop_id = UnicodeAttribute(null=True)
     live_id = UnicodeAttribute(null=True)
     created_at = NumberAttribute()
+
+    by_live = ByLive()
 
 
 def to_domain(model: VideoModel) -> Video:
@@ -62,3 +80,11 @@ def batch_get_videos(video_ids) -> dict[str, Video]:
     return {item["video_id"]["S"]: to_domain(VideoModel.from_raw_data(item))
             for item in found.values()}
 
+
+
+def session_videos(live_id: str, limit: int,
+                   start_key: dict | None) -> tuple[list[Video], dict | None]:
+    """One page of the videos cut from a session, newest first, and the key of the next page:
+    1 Query of the `by_live` index."""
+    models, next_key = query_page(VideoModel.by_live, live_id, limit, start_key)
+    return [to_domain(model) for model in models], next_key
