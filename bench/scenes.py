@@ -118,7 +118,8 @@ def measure(progress, as_of: int, cutoff: int) -> dict:
     catalog, world = as_of_cutoff(full_catalog, world, cutoff)
     progress(f"demo world: {len(world.shoppers)} shoppers, {len(world.orders)} orders before "
              f"the cutoff, {len(cases)} shoppers bought in the {HORIZON_DAYS} days after it")
-    seed_if_empty(progress, catalog=catalog, shoppers=world, search_index=False)
+    seed_if_empty(progress, catalog=catalog, shoppers=world, search_index=False,
+                  streams=False)
     runner.start("feeds", {}, force=True)
     chunks = drain_job_queue()
     progress(f"feeds job: {chunks} chunks")

@@ -963,12 +963,12 @@ def domain_orders(shoppers: DemoShoppers, catalog: DemoCatalog) -> list[Order]:
     orders = []
     for demo in shoppers.orders:
         checkout = checkout_of.setdefault((demo.buyer_id, demo.paid_at), f"c{demo.order_id[1:]}")
-        orders.append(_domain_order(demo, checkout, by_id, shops[demo.shop_id],
+        orders.append(domain_order(demo, checkout, by_id, shops[demo.shop_id],
                                     shoppers.as_of_ms, sorted(reviewed[demo.order_id])))
     return orders
 
 
-def _domain_order(demo: DemoOrder, checkout_id: str, products: dict[str, Product], shop,
+def domain_order(demo: DemoOrder, checkout_id: str, products: dict[str, Product], shop,
                   as_of: int, reviewed: list[int]) -> Order:
     lines = []
     for number, (product_id, sku_id, quantity, price, _) in enumerate(demo.lines):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from chalicelib.domain.clock import DAY_MS, now_ms
 from chalicelib.store import aggregates as aggregate_store
@@ -23,7 +23,7 @@ from chalicelib.store.base import connection
 from chalicelib.store.shops import ShopModel
 from local.demo_data import BASE_MS, DemoCatalog, build_demo_catalog
 from local.demo_history import CREATORS, build_demo_history
-from local.demo_shoppers import DemoShoppers, apply_ratings, build_demo_shoppers
+from local.demo_shoppers import DemoOrder, DemoShoppers, apply_ratings, build_demo_shoppers
 
 PROGRESS_EVERY = 50
 
@@ -38,10 +38,12 @@ def shops_table_is_empty() -> bool:
 
 def seed_if_empty(progress: Callable[[str], object] = print, *,
                   catalog: DemoCatalog | None = None, search_index: bool = True,
-                  shoppers: DemoShoppers | None = None) -> bool:
+                  shoppers: DemoShoppers | None = None, streams: bool = True) -> bool:
     """Load the demo catalog when the shops table is empty; True when it loaded. With
     `search_index` False the caller loads the search index itself (`load_search_index`), once
-    what it runs next (the score job) has changed the products.
+    what it runs next (the score job) has changed the products. With `streams` (the default)
+    the demo around live streams, creators and the Chuanliu plan follows (`local.demo_streams`);
+    the recommendation bench leaves it out, as its world ends before them.
 
     One writer, on purpose: moto's TransactWriteItems is not thread-safe (it deep-copies whole
     tables while other requests change them, and concurrent transactions fail with HTTP 500), so
@@ -64,7 +66,15 @@ def seed_if_empty(progress: Callable[[str], object] = print, *,
     gc.disable()
     try:
         _load(catalog, progress, search_index)
-        load_shopper_world(catalog, shoppers, progress)
+        stream_plan = None
+        if streams:
+            from local.demo_streams import load_streams, plan_streams
+
+            stream_plan = plan_streams(catalog, shoppers.as_of_ms)
+        load_shopper_world(catalog, shoppers, progress,
+                           stream_plan.demo_orders() if stream_plan else ())
+        if stream_plan:
+            load_streams(stream_plan, catalog, progress)
     finally:
         if collecting:
             gc.enable()
@@ -131,12 +141,26 @@ def _load_scores_world(catalog: DemoCatalog, progress: Callable[[str], object]) 
              f"({history.events} events as {written} counter and entity items)")
 
 
+def _as_orders(demo_orders: list[DemoOrder], catalog: DemoCatalog, as_of_ms: int) -> list:
+    """Demo orders as chalicelib orders (their scene, shop, lines and paid time are what the
+    scene counters read)."""
+    from local.demo_shoppers import domain_order
+
+    products = {product.product_id: product for product in catalog.products}
+    shops = {shop.shop_id: shop for shop in catalog.shops}
+    return [domain_order(demo, f"c{demo.order_id[1:]}", products, shops[demo.shop_id],
+                         as_of_ms, []) for demo in demo_orders]
+
+
 def load_shopper_world(catalog: DemoCatalog, shoppers: DemoShoppers,
-                       progress: Callable[[str], object]) -> None:
+                       progress: Callable[[str], object],
+                       stream_orders: Iterable[DemoOrder] = ()) -> None:
     """The demo shoppers' 90 days, in bulk: their orders and reviews, follows (true follower
     counts), linked devices, browse events and paid orders as the per-scene counters and
     affinities, the purchase patterns recommendations learn from, and the mall's categories.
-    Each loader writes what its live consumer would have (their tests prove it)."""
+    Each loader writes what its live consumer would have (their tests prove it).
+    `stream_orders` (local.demo_streams) join the purchase patterns and the scene counters
+    here; their order items are written, attributed, by the streams loader."""
     from chalicelib.services import purchases as purchase_service
     from chalicelib.services import scene_stats
     from chalicelib.store import behaviour as behaviour_store
@@ -153,12 +177,14 @@ def load_shopper_world(catalog: DemoCatalog, shoppers: DemoShoppers,
     for device_id, shopper_id, linked_at in shoppers.devices:
         behaviour_store.link_device(shopper_id, device_id, linked_at)
     # first: it writes the shoppers' activity items whole, which load_events then moves on
+    stream_orders = list(stream_orders)
     learnt = purchase_service.load_history(
         (order.buyer_id, order.order_id, order.paid_at, order.purchase_lines())
-        for order in shoppers.orders)
+        for order in [*shoppers.orders, *stream_orders])
     categories = {product.product_id: product.category for product in catalog.products}
     counted = scene_stats.load_events(
-        (browse_event(event, shoppers) for event in shoppers.events), orders, categories)
+        (browse_event(event, shoppers) for event in shoppers.events),
+        [*orders, *_as_orders(stream_orders, catalog, shoppers.as_of_ms)], categories)
     feed_store.register_categories({p.category for p in catalog.listed_products()})
     progress(f"  demo data: {len(shoppers.shoppers)} shoppers, {len(orders)} orders, "
              f"{len(shoppers.reviews)} reviews, {len(shoppers.follows)} follows, "

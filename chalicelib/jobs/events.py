@@ -89,11 +89,11 @@ def _paid(event: Event) -> None:
     order = order_store.get_order(event.order_id)
     if order is None:
         return  # never happens: the order is written in the event's own transaction
-    for handle in _paid_order_handlers():
+    for handle in paid_order_handlers():
         handle(event, order)
 
 
-def _paid_order_handlers():
+def paid_order_handlers():
     """Handlers of a paid order that need its lines (their attribution), in order; each is
     handle(event, order) and idempotent."""
     from chalicelib.services import attribution  # the day's reconciliation counters
@@ -110,11 +110,11 @@ def _money_moved(event: Event) -> None:
     order = order_store.get_order(event.order_id)
     if order is None:
         return
-    for handle in _money_move_handlers():
+    for handle in money_move_handlers():
         handle(event, order)
 
 
-def _money_move_handlers():
+def money_move_handlers():
     """handle(event, order) for cancels, refunds and completions; each idempotent."""
     from chalicelib.services import commissions  # the commission ledger
 
