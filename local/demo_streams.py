@@ -145,9 +145,11 @@ def _tail(book, rng, brand_products, stream_day, ended_at, videos) -> None:
         day_start = business_day_start_ms(stream_day) + night * DAY_MS
         start = ended_at if night == 0 else day_start + 18 * HOUR_MS
         end = day_start + DAY_MS - HOUR_MS
-        for _ in range(count):
-            index = rng.randrange(len(videos))
+        for number in range(count):
+            index = number % len(videos)  # each video's share alike, so GMV follows the count
             at = start + rng.randrange(max(end - start, HOUR_MS))
+            if at >= book.as_of - HOUR_MS:
+                continue  # tonight has not come yet
             buyer = f"u{rng.randint(2, 300)}"
             video_source = Source(Scene.VIDEO, video_id=f"{{video{index}}}", live_id="{live}")
             book.order(buyer, _product(brand_products, videos[index].anchors[0]), at,
@@ -232,6 +234,7 @@ def load_streams(plan: StreamPlan, catalog: DemoCatalog,
 
     started = time.monotonic()
     brand = next(shop for shop in catalog.shops if shop.shop_id == plan.brand_shop_id)
+    caller_source = clock.source  # a test's clock, put back afterwards
     try:
         clock.source = lambda: plan.started_at - DAY_MS
         _open_distribution(plan, catalog)
@@ -243,7 +246,7 @@ def load_streams(plan: StreamPlan, catalog: DemoCatalog,
         clock.source = lambda: plan.as_of_ms - 30 * MINUTE_MS
         moved = _money_moves(plan, orders, brand.owner_id)
     finally:
-        clock.source = None
+        clock.source = caller_source
     tails = _run_job("post-stream")
     progress(f"  demo streams: 1 live session, {len(video_ids)} videos, {len(orders)} orders "
              f"({handled} business events, {moved} after-sales and cancel events), "
