@@ -12,15 +12,12 @@ shown apart, as in bench/round_trips.py.
 
 from __future__ import annotations
 
-import argparse
-import time
 from collections.abc import Callable
-from pathlib import Path
 from unittest import mock
 
 from bench import env
 from bench.round_trips import _Api, _quiet_logs  # the counted test client round_trips uses
-from bench.table import render, summary_line, write_figures
+from bench.table import render, run_section
 
 PRODUCTS = 12
 TARGET = "checkout = BatchGetItem 1 + TransactWriteItems 1 + Query ≤ 1"
@@ -188,21 +185,7 @@ def targets(figures: dict) -> tuple[list[str], list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-
-    def progress(message: str) -> None:
-        print(f"  [{time.perf_counter() - started:5.1f}s] {message}", flush=True)
-
-    figures = measure(progress)
-    report(figures)
-    met, missed = targets(figures)
-    print(summary_line(met, missed))
-    if args.json:
-        write_figures(figures, args.json)
-    return 0
+    return run_section(__doc__.splitlines()[0], measure, report, targets, argv)
 
 
 if __name__ == "__main__":

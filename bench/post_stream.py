@@ -16,16 +16,14 @@ a cheap wrong answer cannot pass.
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from bench import env
 from bench.counter import dynamodb_calls
 from bench.round_trips import _quiet_logs
-from bench.table import render, summary_line, write_figures
+from bench.table import render, run_section
 
 Progress = Callable[[str], None]
 
@@ -206,21 +204,7 @@ def targets(figures: dict) -> tuple[list[str], list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-
-    def progress(message: str) -> None:
-        print(f"  [{time.perf_counter() - started:5.1f}s] {message}", flush=True)
-
-    figures = measure(progress)
-    report(figures)
-    met, missed = targets(figures)
-    print(summary_line(met, missed))
-    if args.json:
-        write_figures(figures, args.json)
-    return 0
+    return run_section(__doc__.splitlines()[0], measure, report, targets, argv)
 
 
 if __name__ == "__main__":

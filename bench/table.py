@@ -40,3 +40,28 @@ def write_figures(figures: dict, path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
     print(f"wrote {path}")
+
+
+def run_section(description: str, measure, report, targets, argv: list[str] | None) -> int:
+    """The command line of a bench section run alone (`python -m bench.<section>`): measure
+    with timed progress lines, print its table and summary line, and with --json PATH also
+    write the figures."""
+    import argparse
+    import time
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+
+    def progress(message: str) -> None:
+        print(f"  [{time.perf_counter() - started:5.1f}s] {message}", flush=True)
+
+    figures = measure(progress)
+    report(figures)
+    met, missed = targets(figures)
+    print(summary_line(met, missed))
+    if args.json:
+        write_figures(figures, args.json)
+    return 0
