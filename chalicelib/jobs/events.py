@@ -99,10 +99,11 @@ def paid_order_handlers():
     from chalicelib.services import attribution  # the day's reconciliation counters
     from chalicelib.services.chuanliu import handle_paid_order  # groups, credits, report
     from chalicelib.services.commissions import on_paid as accrue_commissions  # the ledger
-    from chalicelib.services.live import count_paid_order  # stream GMV, the tail-GMV index
+    from chalicelib.services.live import count_paid_order  # stream GMV
+    from chalicelib.services.post_stream import index_paid  # the tail-GMV index
 
     return (attribution.count_paid, handle_paid_order, accrue_commissions,
-            count_paid_order)
+            count_paid_order, index_paid)
 
 
 def _money_moved(event: Event) -> None:

@@ -209,18 +209,19 @@ def end_overdue(now: int, per_bucket: int = 100) -> int:
 
 def count_paid_order(event: Event, order: Order) -> None:
     """Events-consumer handler of a paid order: its lines attributed to live sessions add to
-    those sessions' stream GMV (once per order and session: a processed mark), and its
-    video-attributed lines and assists go to the post-stream index (idempotent puts)."""
-    from chalicelib.services import post_stream
-
-    paid_at = order.paid_at if order.paid_at is not None else event.at
+    those sessions' stream GMV (once per order and session: a processed mark)."""
+    paid_at = paid_time(event, order)
     sales = stream_sales(order)
     if sales:
         sessions = live_store.batch_get_sessions(sales)
         for live_id, gmv_fen in sorted(sales.items()):
             _count_stream_sale(order.order_id, live_id, sessions.get(live_id), gmv_fen,
                                paid_at)
-    post_stream.index_paid_order(order, paid_at)
+
+
+def paid_time(event: Event, order: Order) -> int:
+    """When the order was paid: its own time, else the payment event's."""
+    return order.paid_at if order.paid_at is not None else event.at
 
 
 def _count_stream_sale(order_id: str, live_id: str, session: LiveSession | None,

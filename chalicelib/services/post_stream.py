@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from chalicelib.auth import Principal
 from chalicelib.domain.clock import business_day, now_ms, to_iso
+from chalicelib.domain.events import Event
 from chalicelib.domain.live import day_range, day_totals, ended_sessions, night_days, tail_entries
 from chalicelib.domain.orders import Order
 from chalicelib.errors import NotFound
@@ -25,6 +26,12 @@ from chalicelib.store import tail as tail_store
 from chalicelib.store import videos as video_store
 
 _ZERO = {"gmv_fen": 0, "orders": 0, "assisted_gmv_fen": 0}
+
+
+def index_paid(event: Event, order: Order) -> int:
+    """Events-consumer handler of a paid order: its video-attributed lines and assists go to
+    the post-stream index (idempotent puts)."""
+    return index_paid_order(order, live_service.paid_time(event, order))
 
 
 def index_paid_order(order: Order, paid_at: int) -> int:
