@@ -9,7 +9,8 @@ table_definition), so a table added there shows up here with no edit to this fil
 
 Chalice's merge is a deep merge of dicts in which lists are replaced, so what this emits either
 adds new keys (tables, parameters, Globals, outputs) or replaces one whole list (the policies of
-the role every function runs as).
+the role every function runs as). infra.hardening then adds what the security scan asks for
+(throttling, CORS, reserved concurrency, alarms, the scanner's suppressions).
 """
 
 from __future__ import annotations
@@ -25,18 +26,55 @@ from typing import Any
 
 # stdlib only at import, so no settings are read before _prepare_environment
 from chalicelib.queues import JOBS_QUEUE, MAX_RECEIVES
+from infra import hardening
 
 RESOURCES_PATH = Path(__file__).with_name("resources.json")
 
 # (CloudFormation parameter, Lambda environment variable, description): one line per secret a
 # deployed stage must be given (chalicelib.settings refuses to start without them).
+# No JWT secret: deployed stages verify RS256 tokens from the OIDC issuer below, never HS256.
 SECRETS: tuple[tuple[str, str, str], ...] = (
-    ("JwtSecret", "SHELF_JWT_SECRET", "HMAC key access tokens are signed with"),
     ("CursorSecret", "SHELF_CURSOR_SECRET", "HMAC key pagination cursors are signed with"),
     ("PaymentSecret", "SHELF_PAYMENT_SECRET", "HMAC key of the payment provider's callbacks"),
     ("CarrierSecret", "SHELF_CARRIER_SECRET", "HMAC key of the carriers' event feed"),
 )
 SECRET_MIN_LENGTH = 32
+
+# (CloudFormation parameter, Lambda environment variable, parameter properties): where a deployed
+# stage's sign-in tokens come from, a Cognito user pool or another OIDC issuer
+# (chalicelib.settings.OidcSettings; docs/auth.md). An unset optional one reaches the function as
+# "", which settings read as its default.
+OIDC_PARAMETERS: tuple[tuple[str, str, dict], ...] = (
+    ("OidcIssuer", "SHELF_OIDC_ISSUER", {
+        "Description": "Token issuer, equal to every token's iss. A Cognito user pool's: "
+                       "https://cognito-idp.<region>.amazonaws.com/<user pool id>",
+        "AllowedPattern": r"^https://[^\s/]+(/\S*)?$",
+        "ConstraintDescription": "an https URL, without a trailing slash for Cognito",
+    }),
+    ("OidcClientIds", "SHELF_OIDC_CLIENT_IDS", {
+        "Description": "Comma-separated app client ids whose tokens are accepted (an access "
+                       "token's client_id, an ID token's aud)",
+        "AllowedPattern": r"^[^\s,]+(,[^\s,]+)*$",
+        "ConstraintDescription": "one or more ids separated by commas, no spaces",
+    }),
+    ("OidcTokenUse", "SHELF_OIDC_TOKEN_USE", {
+        "Description": "The one kind of token accepted: access (Cognito's token for calling "
+                       "APIs) or id",
+        "AllowedValues": ["access", "id"],
+        "Default": "access",
+    }),
+    ("OidcRoleClaim", "SHELF_OIDC_ROLE_CLAIM", {
+        "Description": "Claim naming the user's role: cognito:groups (groups shopper, merchant, "
+                       "creator, ops) or a string attribute such as custom:role (ID tokens)",
+        "AllowedPattern": r"^\S+$",
+        "Default": "cognito:groups",
+    }),
+    ("OidcJwksUrl", "SHELF_OIDC_JWKS_URL", {
+        "Description": "The issuer's JWKS; empty: <issuer>/.well-known/jwks.json",
+        "AllowedPattern": r"^(https://\S+)?$",
+        "Default": "",
+    }),
+)
 
 # Base names of SQS queues. Each becomes `${AWS::StackName}-<name>`, its URL is given to every
 # function as SHELF_<NAME>_QUEUE_URL, and the SQS actions below are granted on exactly these
@@ -106,6 +144,8 @@ DYNAMODB_ITEM_ACTIONS = (
     "dynamodb:Query",
     "dynamodb:UpdateItem",
 )
+# X-Ray has no resource-level permissions: these are granted on "*" or not at all.
+XRAY_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 SQS_ACTIONS = (
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
@@ -196,8 +236,13 @@ def queue_env_var(base_name: str) -> str:
 
 
 def role_policy(table_ids: list[str], indexed_table_ids: set[str], queue_ids: list[str],
-                streamed_table_ids: list[str]) -> dict:
-    """The one inline policy of the functions' role, scoped to this stack's resources."""
+                streamed_table_ids: list[str], failure_queue_ids: list[str]) -> dict:
+    """The one inline policy of the functions' role, scoped to this stack's resources.
+
+    `queue_ids` are read and written (SQS_ACTIONS); `failure_queue_ids`, where Lambda puts what
+    failed, only sent to. The one `Resource: "*"` is X-Ray's, which has no resource-level
+    permissions (tests/unit/test_template_security.py lists the allowed exceptions).
+    """
     log_group = (
         "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*"
     )
@@ -242,6 +287,24 @@ def role_policy(table_ids: list[str], indexed_table_ids: set[str], queue_ids: li
                 "Resource": [{"Fn::GetAtt": [queue_id, "Arn"]} for queue_id in queue_ids],
             }
         )
+    if failure_queue_ids:
+        statements.append(
+            {
+                "Sid": "DeadLetters",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [{"Fn::GetAtt": [queue_id, "Arn"]} for queue_id in failure_queue_ids],
+            }
+        )
+    # API Gateway traces requests (infra.hardening); the functions' runtime sends its segments
+    statements.append(
+        {
+            "Sid": "XRay",
+            "Effect": "Allow",
+            "Action": list(XRAY_ACTIONS),
+            "Resource": "*",
+        }
+    )
     return {
         "PolicyName": POLICY_NAME,
         "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
@@ -291,6 +354,7 @@ def build_template(progress=print) -> dict:
 
     variables: dict[str, Any] = {"SHELF_TABLE_PREFIX": {"Fn::Sub": "${AWS::StackName}-"}}
     variables.update({env_var: {"Ref": parameter} for parameter, env_var, _ in SECRETS})
+    variables.update({env_var: {"Ref": parameter} for parameter, env_var, _ in OIDC_PARAMETERS})
 
     queue_ids: list[str] = []
     for base_name in sorted(QUEUES):
@@ -306,12 +370,18 @@ def build_template(progress=print) -> dict:
         }
         progress(f"  queue {base_name} -> {queue_id}")
 
-    # the stream consumers' failure destinations (EVENT_SOURCES)
+    # the stream consumers' failure destinations (EVENT_SOURCES), and the scheduled functions'
+    # dead-letter queue (infra.hardening): Lambda only sends to these
+    failure_queue_ids: list[str] = []
     for stream in STREAM_FAILURE_QUEUES:
         failures_id = logical_id(stream, "DeadLetterQueue")
         add(failures_id, dead_letter_queue_resource(stream),
             f"failure destination of the {stream} consumer")
-        queue_ids.append(failures_id)
+        failure_queue_ids.append(failures_id)
+    schedule_failures_id = logical_id(hardening.SCHEDULE_FAILURE_QUEUE, "DeadLetterQueue")
+    add(schedule_failures_id, dead_letter_queue_resource(hardening.SCHEDULE_FAILURE_QUEUE),
+        "dead-letter queue of the scheduled functions")
+    failure_queue_ids.append(schedule_failures_id)
 
     resources[ROLE] = {
         "Type": "AWS::IAM::Role",
@@ -319,14 +389,14 @@ def build_template(progress=print) -> dict:
             "AssumeRolePolicyDocument": LAMBDA_TRUST_POLICY,
             # A list, so the merge replaces chalice's policy-<stage>.json placeholder outright.
             "Policies": [role_policy(table_ids, indexed_table_ids, queue_ids,
-                                     streamed_table_ids)],
+                                     streamed_table_ids, failure_queue_ids)],
         },
     }
     for function_id, event_id, properties in EVENT_SOURCES:
         resources[function_id] = {"Properties": {"Events": {event_id: {
             "Properties": properties}}}}
         progress(f"  event source {function_id}.{event_id} -> this stack's resource")
-    return {
+    template = {
         "Parameters": {
             parameter: {
                 "Type": "String",
@@ -335,11 +405,16 @@ def build_template(progress=print) -> dict:
                 "Description": f"{description} (at least {SECRET_MIN_LENGTH} characters)",
             }
             for parameter, _, description in SECRETS
+        } | {
+            parameter: {"Type": "String", **properties}
+            for parameter, _, properties in OIDC_PARAMETERS
         },
         "Globals": {"Function": {"Environment": {"Variables": variables}}},
         "Resources": resources,
         "Outputs": outputs,
     }
+    # throttling, CORS, reserved concurrency, alarms, scanner suppressions (`make scan`)
+    return hardening.apply(template, schedule_failures_id, progress)
 
 
 def render(template: dict) -> str:

@@ -4,19 +4,14 @@ cfn-lint accepts and that grants the functions item-level DynamoDB access and no
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 from chalicelib.store.tables import MODELS, STREAM_VIEWS, TTL_ATTRIBUTES, table_definition
 from infra import build
+from tests.infra_support import BIN, ROOT, package_app
 
-ROOT = Path(__file__).resolve().parents[2]
 RESOURCES = ROOT / "infra" / "resources.json"
-# Not resolved: a venv's python is a symlink, and its console scripts sit next to the link.
-BIN = Path(sys.executable).parent
 STACK_PREFIX = "${AWS::StackName}-"
 
 
@@ -108,18 +103,6 @@ def test_every_table_and_index_matches_its_store_model():
             assert {"Fn::Sub": f"${{{resource_id}.Arn}}/index/*"} in dynamodb_resources
 
 
-def _package_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHELF_")}
-    env["AWS_DEFAULT_REGION"] = "us-east-1"
-    # chalice imports app.py with the prod stage's environment, and settings refuse to load a
-    # deployed stage without its secrets. These placeholders never reach the template (it holds
-    # Refs to the NoEcho parameters); a secret settings requires that build.SECRETS lacks makes
-    # the packaging fail here, which is the point.
-    for _, env_var, _ in build.SECRETS:
-        env[env_var] = "packaging-placeholder-" + "x" * 32
-    return env
-
-
 def _is_scoped_dynamodb_resource(resource) -> bool:
     """A table ARN from GetAtt, or `${Table.Arn}/index/*`: never `*` nor a wildcard table."""
     if isinstance(resource, dict) and "Fn::GetAtt" in resource:
@@ -131,26 +114,8 @@ def _is_scoped_dynamodb_resource(resource) -> bool:
 
 
 def test_chalice_package_merges_into_a_lint_clean_least_privilege_template(tmp_path):
-    out = tmp_path / "packaged"
-    packaged = subprocess.run(
-        [
-            str(BIN / "chalice"),
-            "package",
-            "--stage",
-            "prod",
-            "--merge-template",
-            "infra/resources.json",
-            str(out),
-        ],
-        cwd=ROOT,
-        env=_package_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert packaged.returncode == 0, packaged.stdout + packaged.stderr
-    sam = out / "sam.json"
-    template = json.loads(sam.read_text(encoding="utf-8"))
+    sam = tmp_path / "packaged" / "sam.json"
+    template = package_app(sam.parent)
     resources = template["Resources"]
 
     functions = {rid: r for rid, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
@@ -185,12 +150,22 @@ def test_chalice_package_merges_into_a_lint_clean_least_privilege_template(tmp_p
 
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["SHELF_TABLE_PREFIX"] == {"Fn::Sub": STACK_PREFIX}
-    assert variables["SHELF_JWT_SECRET"] == {"Ref": "JwtSecret"}
     assert variables["SHELF_CURSOR_SECRET"] == {"Ref": "CursorSecret"}
     for parameter, env_var, _ in build.SECRETS:
         assert variables[env_var] == {"Ref": parameter}
         assert template["Parameters"][parameter]["NoEcho"] is True
         assert template["Parameters"][parameter]["MinLength"] >= 32
+    # deployed stages verify RS256 tokens from the OIDC issuer: no HS256 secret reaches them
+    assert "SHELF_JWT_SECRET" not in variables and "JwtSecret" not in template["Parameters"]
+    oidc = {env_var: parameter for parameter, env_var, _ in build.OIDC_PARAMETERS}
+    assert set(oidc) == {"SHELF_OIDC_ISSUER", "SHELF_OIDC_CLIENT_IDS", "SHELF_OIDC_TOKEN_USE",
+                         "SHELF_OIDC_ROLE_CLAIM", "SHELF_OIDC_JWKS_URL"}
+    for env_var, parameter in oidc.items():
+        assert variables[env_var] == {"Ref": parameter}
+    parameters = template["Parameters"]
+    assert "Default" not in parameters[oidc["SHELF_OIDC_ISSUER"]]  # no stack without an issuer
+    assert "Default" not in parameters[oidc["SHELF_OIDC_CLIENT_IDS"]]
+    assert parameters[oidc["SHELF_OIDC_TOKEN_USE"]]["AllowedValues"] == ["access", "id"]
     assert sorted(_tables(template)) == sorted(MODELS)
 
     # event sources read this stack's stream and queue, not chalice's placeholders, and
@@ -207,3 +182,21 @@ def test_chalice_package_merges_into_a_lint_clean_least_privilege_template(tmp_p
         [str(BIN / "cfn-lint"), str(sam)], capture_output=True, text=True, timeout=300
     )
     assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+def test_oidc_parameters_take_a_cognito_pool_and_refuse_what_settings_would():
+    """CloudFormation refuses these before a function starts; settings would refuse them after."""
+    parameters = _committed()["Parameters"]
+
+    def allowed(parameter: str, value: str) -> bool:
+        return re.fullmatch(parameters[parameter]["AllowedPattern"], value) is not None
+
+    assert allowed("OidcIssuer", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123")
+    for issuer in ("http://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123", "",
+                   "https://", "https://pool id"):
+        assert not allowed("OidcIssuer", issuer), issuer
+    assert allowed("OidcClientIds", "4tq0abc") and allowed("OidcClientIds", "web1,ios2")
+    for ids in ("", "web1, ios2", "web1,", ","):
+        assert not allowed("OidcClientIds", ids), ids
+    assert allowed("OidcJwksUrl", "") and not allowed("OidcJwksUrl", "http://keys/jwks.json")
+    assert allowed("OidcRoleClaim", "custom:role") and not allowed("OidcRoleClaim", "")
