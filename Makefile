@@ -33,6 +33,7 @@ test: install  ## lint, then the whole suite
 	@$(VENV)/bin/ruff check .
 	@echo "==> pytest"
 	@$(PY) -m pytest -n 2 -q
+	@$(MAKE) --no-print-directory scan
 
 lint: install
 	@$(VENV)/bin/ruff check .
@@ -46,6 +47,26 @@ package: install  ## build/packaged/sam.json: chalice package merged with infra/
 	@AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package \
 		--stage $(STAGE) --merge-template infra/resources.json build/packaged
 	@echo "==> wrote build/packaged/sam.json"
+
+# checkov pins boto3 1.35 and the app pins 1.44, so it gets a venv of its own, inside .venv.
+SCAN_VENV  := $(VENV)/scan
+SCAN_STAMP := $(SCAN_VENV)/.installed
+
+$(SCAN_STAMP): requirements-scan.txt
+	@echo "==> creating $(SCAN_VENV) and installing requirements-scan.txt (checkov)" >&2
+	@test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	@$(SCAN_VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar off \
+		-r requirements-scan.txt | grep -E "^Successfully" >&2 || true
+	@$(SCAN_VENV)/bin/checkov --version >/dev/null  # fail here, not later, if install broke
+	@touch $@
+
+.PHONY: scan
+scan: package $(SCAN_STAMP)  ## cfn-lint, then checkov on build/packaged/sam.json; lists suppressions
+	@$(PY) -m infra.scan --checkov $(SCAN_VENV)/bin/checkov
+
+.PHONY: openapi
+openapi: install  ## docs/openapi.json: the OpenAPI 3.1 document generated from the routes
+	@$(PY) -m chalicelib.openapi
 
 bench: install  ## round trips, import time and memory figures
 	@$(PY) -m bench.run

@@ -7,8 +7,9 @@ import uuid
 
 from chalice import Chalice, Cron, Rate
 
+from chalicelib import cors
 from chalicelib.jobs import orders as order_jobs
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import logger, metrics, request_keys
 from chalicelib.queues import JOBS_QUEUE
 from chalicelib.routes._http import normalize_error_response
 from chalicelib.routes.aftercare import aftercare
@@ -16,6 +17,7 @@ from chalicelib.routes.attribution import attribution_api
 from chalicelib.routes.chuanliu import chuanliu_api
 from chalicelib.routes.clock import clock_api
 from chalicelib.routes.distribution import distribution_api
+from chalicelib.routes.docs import docs_api
 from chalicelib.routes.events import events_api
 from chalicelib.routes.follows import follows_api
 from chalicelib.routes.jobs import jobs_api
@@ -29,6 +31,7 @@ from chalicelib.routes.scores import scores_api
 from chalicelib.routes.search import search_api
 from chalicelib.routes.shopper import shopper
 from chalicelib.routes.webhooks import webhooks
+from chalicelib.store.base import request_budget
 
 # The deployed template points these at the stack's events stream and jobs queue
 # (infra/build.py); chalice needs ARN-shaped values when it reads the app.
@@ -58,27 +61,30 @@ app.register_blueprint(chuanliu_api)
 app.register_blueprint(clock_api)
 app.register_blueprint(distribution_api)
 app.register_blueprint(attribution_api)
+app.register_blueprint(docs_api)
 
 
 @app.middleware("http")
 def observe_request(event, get_response):
-    """One correlation id per request on every log line, and metrics flushed per request."""
+    """One correlation id per request on every log line (per thread: the local server serves
+    overlapping requests on threads), the request's DynamoDB cutoff (chalicelib/store/base.py),
+    and metrics flushed per request."""
     correlation_id = (
         (event.context or {}).get("requestId")
         or event.headers.get("x-request-id")
         or str(uuid.uuid4())
     )
-    logger.set_correlation_id(correlation_id)
-    logger.append_keys(method=event.method, path=event.path)
+    keys = request_keys(correlation_id=correlation_id, method=event.method, path=event.path)
     try:
-        response = normalize_error_response(get_response(event))
-        response.headers["X-Request-Id"] = correlation_id
-        logger.info("request handled", extra={"status": response.status_code})
-        return response
+        with keys, request_budget():
+            response = normalize_error_response(get_response(event))
+            response.headers["X-Request-Id"] = correlation_id
+            response.headers.update(cors.response_headers())  # preflights: API Gateway
+            logger.info("request handled", extra={"status": response.status_code})
+            return response
     finally:
         if metrics.metric_set:
             metrics.flush_metrics()
-        logger.remove_keys(["method", "path"])
 
 
 # --- scheduled jobs: one-line delegations (the local runner calls the same bodies) ------------

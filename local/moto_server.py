@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import logging
 import threading
+import time
 
 from moto.server import DomainDispatcherApplication, ThreadedMotoServer, create_backend_app
 from werkzeug.serving import make_server
@@ -331,6 +332,75 @@ def size_items_once() -> None:
 
 ITEM_SIZE_LIMIT = 405_000  # moto's own figure for DynamoDB's 400 KB (measured at 409–410 KB)
 
+CLIENT_TOKEN_SECONDS = 600  # DynamoDB keeps a transaction's ClientRequestToken for 10 minutes
+_token_clock = time.monotonic  # what the window is measured on (a test moves it)
+
+
+def honour_client_request_tokens() -> None:
+    """A TransactWriteItems whose ClientRequestToken was used by a successful one in the last 10
+    minutes is not applied again, as in DynamoDB: the same request answers success, another
+    request with that token IdempotentParameterMismatchException. moto ignores the token, so a
+    retry after a lost answer applied the transaction twice (or failed its own conditions).
+
+    Only successful transactions are remembered (DynamoDB documents the replay of a successful
+    call; a cancelled one changed nothing). "The same request" is every parameter but the token.
+    Token checks, the transaction and its record run under one lock, so two sends of one token
+    never both apply. If a moto upgrade renames these internals, tokens are ignored as before."""
+    import hashlib
+    import json
+    from collections import OrderedDict
+
+    try:
+        from moto.core.responses import ActionResult
+        from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
+        from moto.dynamodb.responses import DynamoHandler
+    except ImportError:
+        return
+    original = getattr(DynamoHandler, "transact_write_items", None)
+    if original is None or getattr(original, "honours_tokens", False):
+        return
+
+    class IdempotentParameterMismatch(DynamodbException):
+        error_type = ERROR_TYPE_PREFIX + "IdempotentParameterMismatchException"
+
+        def __init__(self) -> None:
+            super().__init__(self.error_type, "The request uses the same client token as a "
+                             "previous, but non-identical, request.")
+
+    # (account, region, token) -> (when it succeeded, the request's digest), oldest first
+    seen: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
+    lock = threading.Lock()
+
+    def digest(body: dict) -> str:
+        rest = {name: value for name, value in body.items() if name != "ClientRequestToken"}
+        return hashlib.sha256(json.dumps(rest, sort_keys=True).encode()).hexdigest()
+
+    def forget_expired(now: float) -> None:  # memory only: lookups check the age themselves
+        while seen and now - next(iter(seen.values()))[0] >= CLIENT_TOKEN_SECONDS:
+            seen.popitem(last=False)
+
+    def transact_write_items(self):
+        token = self.body.get("ClientRequestToken")
+        if not token:
+            return original(self)
+        key = (self.current_account, self.region, token)
+        request = digest(self.body)
+        with lock:
+            now = _token_clock()
+            forget_expired(now)
+            succeeded = seen.get(key)
+            if succeeded is not None and now - succeeded[0] < CLIENT_TOKEN_SECONDS:
+                if succeeded[1] != request:
+                    raise IdempotentParameterMismatch()
+                return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+            result = original(self)
+            seen.pop(key, None)  # re-inserted last: the entries stay oldest first
+            seen[key] = (_token_clock(), request)
+            return result
+
+    transact_write_items.honours_tokens = True
+    DynamoHandler.transact_write_items = transact_write_items
+
 
 def apply_patches() -> None:
     """Everything this module changes in moto, for a server or for in-process moto alike."""
@@ -342,6 +412,7 @@ def apply_patches() -> None:
     size_items_once()
     look_up_actions_once()
     compare_values_directly()
+    honour_client_request_tokens()
 
 
 class SerializedMotoServer(ThreadedMotoServer):

@@ -31,17 +31,18 @@ def _view() -> dict:
             "stage": get_settings().stage}
 
 
-@route(clock_api, "/ops/clock")
+@route(clock_api, "/ops/clock", auth=(Role.OPS,), response="responses.TestClock")
 def test_clock():
+    """The test clock of the local stack; 404 `not_found` anywhere else."""
     _authorize_ops()
     return json_response(_view())
 
 
-@route(clock_api, "/ops/clock", methods=("POST",))
+@route(clock_api, "/ops/clock", methods=("POST",), auth=(Role.OPS,), body="clock.ClockAdvance",
+       response="responses.TestClock")
 def advance_test_clock():
-    from chalicelib.schemas.clock import ClockAdvance  # pydantic loads with the first body
-
+    """Move the local stack's test clock forward; 404 `not_found` anywhere else."""
     _authorize_ops()
-    request = parse_body(clock_api.current_request, ClockAdvance)
+    request = parse_body(clock_api.current_request)  # pydantic loads with the first body
     clock.advance(request.advance_s)
     return json_response(_view())

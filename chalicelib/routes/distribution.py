@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.auth import principal_from_headers
-from chalicelib.routes._http import json_response, parse_body, query_params, route, validate
+from chalicelib.auth import Role, principal_from_headers
+from chalicelib.routes._http import json_response, parse_body, parse_query, route
 
 distribution_api = Blueprint(__name__)
 
@@ -21,22 +21,25 @@ def _principal():
     return principal_from_headers(distribution_api.current_request.headers)
 
 
-def _params(model):
-    return validate(model, query_params(distribution_api.current_request))
+def _params():
+    return parse_query(distribution_api.current_request)
 
 
-@route(distribution_api, "/products/{product_id}/distribution", methods=("PUT",))
+@route(distribution_api, "/products/{product_id}/distribution", methods=("PUT",),
+       auth=(Role.MERCHANT,), body="distribution.DistributionPut",
+       response="responses.DistributionState")
 def open_to_distribution(product_id):
-    from chalicelib.schemas.distribution import DistributionPut, distribution_view
+    from chalicelib.schemas.distribution import distribution_view
     from chalicelib.services import distribution
 
     principal = _principal()
-    body = parse_body(distribution_api.current_request, DistributionPut)
+    body = parse_body(distribution_api.current_request)
     return json_response(distribution_view(distribution.open_product(
         principal, product_id, body.commission_rate_bps)))
 
 
-@route(distribution_api, "/products/{product_id}/distribution", methods=("DELETE",))
+@route(distribution_api, "/products/{product_id}/distribution", methods=("DELETE",),
+       auth=(Role.MERCHANT,), response="responses.DistributionState")
 def close_to_distribution(product_id):
     from chalicelib.schemas.distribution import distribution_view
     from chalicelib.services import distribution
@@ -45,34 +48,37 @@ def close_to_distribution(product_id):
                                                                       product_id)))
 
 
-@route(distribution_api, "/distribution/products")
+@route(distribution_api, "/distribution/products", auth=(Role.CREATOR, Role.OPS),
+       query="distribution.PoolParams", response="responses.PoolPage")
 def distribution_pool():
-    from chalicelib.schemas.distribution import PoolParams, pool_view
+    from chalicelib.schemas.distribution import pool_view
     from chalicelib.services import distribution
 
     principal = _principal()
-    params = _params(PoolParams)
+    params = _params()
     return json_response(pool_view(*distribution.pool(principal, params.category,
                                                       params.limit, params.cursor)))
 
 
-@route(distribution_api, "/creators/{creator_id}/commissions")
+@route(distribution_api, "/creators/{creator_id}/commissions", auth=(Role.CREATOR, Role.OPS),
+       query="distribution.LedgerParams", response="responses.Ledger")
 def creator_commissions(creator_id):
-    from chalicelib.schemas.distribution import LedgerParams, ledger_view
+    from chalicelib.schemas.distribution import ledger_view
     from chalicelib.services import commissions
 
     principal = _principal()
-    params = _params(LedgerParams)
+    params = _params()
     return json_response(ledger_view(commissions.creator_ledger(
         principal, creator_id, params.state, params.limit, params.cursor)))
 
 
-@route(distribution_api, "/shops/{shop_id}/commissions")
+@route(distribution_api, "/shops/{shop_id}/commissions", auth=(Role.MERCHANT, Role.OPS),
+       query="distribution.LedgerParams", response="responses.Ledger")
 def shop_commissions(shop_id):
-    from chalicelib.schemas.distribution import LedgerParams, ledger_view
+    from chalicelib.schemas.distribution import ledger_view
     from chalicelib.services import commissions
 
     principal = _principal()
-    params = _params(LedgerParams)
+    params = _params()
     return json_response(ledger_view(commissions.shop_ledger(
         principal, shop_id, params.state, params.limit, params.cursor)))

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.auth import optional_principal, principal_from_headers
-from chalicelib.routes._http import json_response, parse_body, query_params, route, validate
+from chalicelib.auth import Role, optional_principal, principal_from_headers
+from chalicelib.routes._http import json_response, parse_body, parse_query, route
 from chalicelib.schemas.live_views import session_view, video_view
 
 live_api = Blueprint(__name__)
+STREAMERS = (Role.MERCHANT, Role.CREATOR)  # a shop's merchant or a creator
+OWNERS = (Role.MERCHANT, Role.CREATOR, Role.OPS)  # the session's, or ops
 
 
 def _principal():
@@ -19,27 +21,25 @@ def _principal():
 
 
 def _page_params():
-    """`limit` (1..100, default 20) and `cursor` of a list route."""
-    from chalicelib.schemas.search import PageParams
-
-    return validate(PageParams, query_params(live_api.current_request))
+    """`limit` (1..100, default 20) and `cursor` of a list route (search.PageParams)."""
+    return parse_query(live_api.current_request)
 
 
 def _page(items: list[dict], next_cursor: str | None):
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@route(live_api, "/live-sessions", methods=("POST",))
+@route(live_api, "/live-sessions", methods=("POST",), auth=STREAMERS,
+       body="live.LiveSessionCreate", response="responses.LiveSession", status=201)
 def create_live_session():
-    from chalicelib.schemas.live import LiveSessionCreate
     from chalicelib.services import live
 
     principal = _principal()
-    request = parse_body(live_api.current_request, LiveSessionCreate)
+    request = parse_body(live_api.current_request)
     return json_response(session_view(live.create_session(principal, request), True), 201)
 
 
-@route(live_api, "/live-sessions/{live_id}")
+@route(live_api, "/live-sessions/{live_id}", auth="optional", response="responses.LiveSession")
 def get_live_session(live_id):
     from chalicelib.services import live
 
@@ -48,7 +48,8 @@ def get_live_session(live_id):
     return json_response(session_view(session, live.sees_figures(principal, session)))
 
 
-@route(live_api, "/shops/{shop_id}/live-sessions")
+@route(live_api, "/shops/{shop_id}/live-sessions", auth=(Role.MERCHANT, Role.OPS),
+       query="search.PageParams", response="responses.LiveSessionPage")
 def shop_live_sessions(shop_id):
     from chalicelib.services import live
 
@@ -57,7 +58,8 @@ def shop_live_sessions(shop_id):
     return _page([session_view(session, True) for session in sessions], next_cursor)
 
 
-@route(live_api, "/creators/{creator_id}/live-sessions")
+@route(live_api, "/creators/{creator_id}/live-sessions", auth=(Role.CREATOR, Role.OPS),
+       query="search.PageParams", response="responses.LiveSessionPage")
 def creator_live_sessions(creator_id):
     from chalicelib.services import live
 
@@ -67,7 +69,8 @@ def creator_live_sessions(creator_id):
     return _page([session_view(session, True) for session in sessions], next_cursor)
 
 
-@route(live_api, "/live-sessions/{live_id}/videos")
+@route(live_api, "/live-sessions/{live_id}/videos", auth=None, query="search.PageParams",
+       response="responses.VideoPage")
 def live_session_videos(live_id):
     from chalicelib.services import videos
 
@@ -76,45 +79,45 @@ def live_session_videos(live_id):
     return _page([video_view(video) for video in found], next_cursor)
 
 
-@route(live_api, "/live-sessions/{live_id}/end", methods=("POST",))
+@route(live_api, "/live-sessions/{live_id}/end", methods=("POST",), auth=OWNERS,
+       body="live.LiveSessionEnd", response="responses.LiveSession")
 def end_live_session(live_id):
-    from chalicelib.schemas.live import LiveSessionEnd
     from chalicelib.services import live
 
     principal = _principal()
-    request = parse_body(live_api.current_request, LiveSessionEnd)
+    request = parse_body(live_api.current_request)
     return json_response(session_view(live.end_session(principal, live_id, request), True))
 
 
-@route(live_api, "/live-sessions/{live_id}/tail-gmv")
+@route(live_api, "/live-sessions/{live_id}/tail-gmv", auth=OWNERS, response="responses.TailGmv")
 def live_session_tail_gmv(live_id):
     from chalicelib.services import post_stream
 
     return json_response(post_stream.tail_gmv(_principal(), live_id))
 
 
-@route(live_api, "/shops/{shop_id}/reports/post-stream")
+@route(live_api, "/shops/{shop_id}/reports/post-stream", auth=(Role.MERCHANT, Role.OPS),
+       query="live.PostStreamReportParams", response="responses.PostStreamReport")
 def shop_post_stream_report(shop_id):
-    from chalicelib.schemas.live import PostStreamReportParams
     from chalicelib.services import post_stream, reports
 
     principal = _principal()
     reports.authorize_shop(principal, shop_id)  # 403/404 before the parameters are looked at
-    params = validate(PostStreamReportParams, query_params(live_api.current_request))
+    params = parse_query(live_api.current_request)
     return json_response(post_stream.shop_report(shop_id, params.first, params.last))
 
 
-@route(live_api, "/videos", methods=("POST",))
+@route(live_api, "/videos", methods=("POST",), auth=STREAMERS, body="live.VideoCreate",
+       response="responses.Video", status=201)
 def create_video():
-    from chalicelib.schemas.live import VideoCreate
     from chalicelib.services import videos
 
     principal = _principal()
-    request = parse_body(live_api.current_request, VideoCreate)
+    request = parse_body(live_api.current_request)
     return json_response(video_view(videos.create_video(principal, request)), 201)
 
 
-@route(live_api, "/videos/{video_id}")
+@route(live_api, "/videos/{video_id}", auth=None, response="responses.Video")
 def get_video(video_id):
     from chalicelib.services import videos
 

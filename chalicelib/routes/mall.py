@@ -6,13 +6,13 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.auth import optional_principal
-from chalicelib.routes._http import json_response, query_params, route, validate
+from chalicelib.routes._http import json_response, parse_query, route
 from chalicelib.schemas import views
 
 mall_api = Blueprint(__name__)
 
 
-@route(mall_api, "/mall/categories")
+@route(mall_api, "/mall/categories", auth="optional", response="responses.MallCategories")
 def mall_categories():
     from chalicelib.services import mall
 
@@ -20,14 +20,14 @@ def mall_categories():
     return json_response({"items": mall.categories()})
 
 
-@route(mall_api, "/mall")
+@route(mall_api, "/mall", auth="optional", query="scenes.MallParams",
+       response="responses.MallFeed")
 def mall_feed():
-    from chalicelib.schemas.scenes import MallParams
     from chalicelib.services import mall
 
     request = mall_api.current_request
     optional_principal(request.headers)
-    params = validate(MallParams, query_params(request))
+    params = parse_query(request)
     page, next_cursor = mall.feed_page(mall.feed_for(params.category), params.limit,
                                        params.cursor)
     return json_response({

@@ -4,26 +4,30 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib import schemas
-from chalicelib.auth import principal_from_headers
-from chalicelib.routes._http import json_response, limit_param, parse_body, query_params, route
+from chalicelib.auth import Role, principal_from_headers
+from chalicelib.routes._http import json_response, parse_body, parse_query, route
 from chalicelib.schemas.views import order_view
 from chalicelib.services import carts, orders
 
 orders_api = Blueprint(__name__)
+SHOPPER, MERCHANT = (Role.SHOPPER,), (Role.MERCHANT,)
+IDEMPOTENCY_KEY = {
+    "required": True, "pattern": orders._IDEMPOTENCY_KEY.pattern,
+    "description": "once per checkout: a retry with the same key and body gets the same "
+                   "orders, the same key with another body is 422"}
 
 
 def _principal():
     return principal_from_headers(orders_api.current_request.headers)
 
 
-def _body(model):
-    return parse_body(orders_api.current_request, model)
+def _body():
+    return parse_body(orders_api.current_request)
 
 
 # --- cart --------------------------------------------------------------------------------------
 
-@route(orders_api, "/cart")
+@route(orders_api, "/cart", auth=SHOPPER, response="responses.Cart")
 def get_cart():
     return json_response(carts.get_cart(_principal()))
 
@@ -31,79 +35,89 @@ def get_cart():
 # A cart change answers with the line it wrote, not the whole cart: the write is one round trip,
 # and re-pricing the cart (two more) is what GET /cart is for.
 
-@route(orders_api, "/cart/items/{sku_id}", methods=("PUT",))
+@route(orders_api, "/cart/items/{sku_id}", methods=("PUT",), auth=SHOPPER,
+       body="orders.CartLinePut", response="responses.CartLineWritten")
 def put_cart_item(sku_id):
     principal = _principal()
-    quantity = _body(schemas.orders.CartLinePut).quantity
+    quantity = _body().quantity
     carts.put_sku(principal, sku_id, quantity)
     return json_response({"sku_id": sku_id, "bundle_id": None, "quantity": quantity})
 
 
-@route(orders_api, "/cart/bundles/{bundle_id}", methods=("PUT",))
+@route(orders_api, "/cart/bundles/{bundle_id}", methods=("PUT",), auth=SHOPPER,
+       body="orders.CartLinePut", response="responses.CartLineWritten")
 def put_cart_bundle(bundle_id):
     principal = _principal()
-    quantity = _body(schemas.orders.CartLinePut).quantity
+    quantity = _body().quantity
     carts.put_bundle(principal, bundle_id, quantity)
     return json_response({"sku_id": None, "bundle_id": bundle_id, "quantity": quantity})
 
 
-@route(orders_api, "/cart", methods=("DELETE",))
+@route(orders_api, "/cart", methods=("DELETE",), auth=SHOPPER, response="responses.CartCleared")
 def clear_cart():
     return json_response({"removed": carts.clear(_principal())})
 
 
 # --- checkout and orders -----------------------------------------------------------------------
 
-@route(orders_api, "/orders", methods=("POST",))
+@route(orders_api, "/orders", methods=("POST",), auth=SHOPPER, body="orders.CheckoutRequest",
+       response="responses.Checkout", status=201, headers={"Idempotency-Key": IDEMPOTENCY_KEY})
 def place_orders():
     principal = _principal()
     request = orders_api.current_request
-    body = orders.checkout(principal, request.headers.get("idempotency-key"),
-                           _body(schemas.orders.CheckoutRequest), orders_api.lambda_context)
+    body = orders.checkout(principal, request.headers.get("idempotency-key"), _body(),
+                           orders_api.lambda_context)
     return json_response(body, 201)
 
 
-@route(orders_api, "/orders")
+@route(orders_api, "/orders", auth=SHOPPER, query="queries.OrderListParams",
+       response="responses.OrderPage")
 def my_orders():
-    params = query_params(orders_api.current_request)
-    found, next_cursor = orders.my_orders(_principal(), params.get("status"),
-                                          limit_param(params.get("limit")), params.get("cursor"))
+    principal = _principal()
+    params = parse_query(orders_api.current_request)
+    found, next_cursor = orders.my_orders(principal, params.status, params.limit, params.cursor)
     return json_response({"items": [order_view(o) for o in found], "next_cursor": next_cursor})
 
 
-@route(orders_api, "/orders/{order_id}")
+@route(orders_api, "/orders/{order_id}", auth=(Role.SHOPPER, Role.MERCHANT),
+       response="responses.OrderView")
 def get_order(order_id):
     return json_response(order_view(orders.get_order(_principal(), order_id)))
 
 
-@route(orders_api, "/shops/{shop_id}/orders")
+@route(orders_api, "/shops/{shop_id}/orders", auth=MERCHANT, query="queries.OrderListParams",
+       response="responses.OrderPage")
 def shop_orders(shop_id):
-    params = query_params(orders_api.current_request)
-    found, next_cursor = orders.shop_orders(_principal(), shop_id, params.get("status"),
-                                            limit_param(params.get("limit")),
-                                            params.get("cursor"))
+    principal = _principal()
+    params = parse_query(orders_api.current_request)
+    found, next_cursor = orders.shop_orders(principal, shop_id, params.status, params.limit,
+                                            params.cursor)
     return json_response({"items": [order_view(o) for o in found], "next_cursor": next_cursor})
 
 
-@route(orders_api, "/orders/{order_id}/pay", methods=("POST",))
+@route(orders_api, "/orders/{order_id}/pay", methods=("POST",), auth=SHOPPER,
+       response="responses.PaymentIntent")
 def pay(order_id):
     return json_response(orders.start_payment(_principal(), order_id))
 
 
-@route(orders_api, "/orders/{order_id}/cancel", methods=("POST",))
+@route(orders_api, "/orders/{order_id}/cancel", methods=("POST",), auth=SHOPPER,
+       body="orders.CancelRequest", response="responses.OrderView")
 def cancel(order_id):
     principal = _principal()
-    reason = _body(schemas.orders.CancelRequest).reason
+    reason = _body().reason
     return json_response(order_view(orders.cancel(principal, order_id, reason)))
 
 
-@route(orders_api, "/orders/{order_id}/ship", methods=("POST",))
+@route(orders_api, "/orders/{order_id}/ship", methods=("POST",), auth=MERCHANT,
+       body="orders.ShipRequest", response="responses.OrderView")
 def ship(order_id):
     principal = _principal()
-    request = _body(schemas.orders.ShipRequest)
+    request = _body()
     return json_response(order_view(orders.ship(principal, order_id, request)))
 
 
-@route(orders_api, "/orders/{order_id}/confirm", methods=("POST",))
+@route(orders_api, "/orders/{order_id}/confirm", methods=("POST",), auth=SHOPPER,
+       response="responses.OrderView")
 def confirm(order_id):
     return json_response(order_view(orders.confirm_receipt(_principal(), order_id)))

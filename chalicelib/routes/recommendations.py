@@ -6,20 +6,21 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.auth import Role, optional_principal
-from chalicelib.routes._http import json_response, query_params, route, validate
+from chalicelib.routes._http import json_response, parse_query, route
 from chalicelib.schemas import views
 
 recommendations_api = Blueprint(__name__)
 
 
-@route(recommendations_api, "/recommendations")
+@route(recommendations_api, "/recommendations", auth="optional",
+       query="scenes.RecommendationParams", response="responses.Recommendations")
 def recommendations():
-    from chalicelib.schemas.scenes import RecommendationParams
+    """Personal with a shopper token (unless the shopper turned it off), else popular."""
     from chalicelib.services import recommendations as service
 
     request = recommendations_api.current_request
     principal = optional_principal(request.headers)
-    params = validate(RecommendationParams, query_params(request))
+    params = parse_query(request)
     shopper_id = principal.user_id if principal and principal.role is Role.SHOPPER else None
     page, next_cursor, personal = service.recommendations(shopper_id, params.limit,
                                                           params.cursor)
@@ -31,14 +32,15 @@ def recommendations():
     })
 
 
-@route(recommendations_api, "/products/{product_id}/similar")
+@route(recommendations_api, "/products/{product_id}/similar", auth="optional",
+       query="scenes.SimilarParams", response="responses.SimilarProducts")
 def similar_products(product_id: str):
-    from chalicelib.schemas.scenes import SimilarParams
+    """Bought together with the product (买了又买), else the same category."""
     from chalicelib.services import recommendations as service
 
     request = recommendations_api.current_request
     optional_principal(request.headers)
-    params = validate(SimilarParams, query_params(request))
+    params = parse_query(request)
     cards = service.similar(product_id, params.limit)
     return json_response({
         "product_id": product_id,

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.auth import principal_from_headers
-from chalicelib.routes._http import json_response, query_params, route, validate
+from chalicelib.auth import Role, principal_from_headers
+from chalicelib.routes._http import json_response, parse_query, route
 
 reports_api = Blueprint(__name__)
 
 
 def _window():
-    from chalicelib.schemas.behaviour import ScenesReportParams
-
-    params = validate(ScenesReportParams, query_params(reports_api.current_request))
+    params = parse_query(reports_api.current_request)
     return params.first, params.last
 
 
-@route(reports_api, "/shops/{shop_id}/reports/scenes")
+@route(reports_api, "/shops/{shop_id}/reports/scenes", auth=(Role.MERCHANT, Role.OPS),
+       query="behaviour.ScenesReportParams", response="responses.ScenesReport")
 def shop_scenes(shop_id):
     from chalicelib.services import reports
 
@@ -27,7 +26,8 @@ def shop_scenes(shop_id):
     return json_response(reports.shop_scenes(shop_id, first, last))
 
 
-@route(reports_api, "/ops/reports/scenes")
+@route(reports_api, "/ops/reports/scenes", auth=(Role.OPS,),
+       query="behaviour.ScenesReportParams", response="responses.ScenesReport")
 def platform_scenes():
     from chalicelib.services import reports
 

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.auth import optional_principal, principal_from_headers
-from chalicelib.routes._http import json_response, parse_body, query_params, route, validate
+from chalicelib.auth import Role, optional_principal, principal_from_headers
+from chalicelib.routes._http import json_response, parse_body, parse_query, route
 from chalicelib.schemas import views
 
 search_api = Blueprint(__name__)
+OPS = (Role.OPS,)
 
 
-@route(search_api, "/search")
+@route(search_api, "/search", auth="optional", query="search.SearchParams",
+       response="responses.SearchResults")
 def search():
-    from chalicelib.schemas.search import SearchParams
     from chalicelib.services import search as search_service
 
     request = search_api.current_request
     optional_principal(request.headers)
-    params = validate(SearchParams, query_params(request))
+    params = parse_query(request)
     answer = search_service.search(search_service.SearchRequest(**params.model_dump()))
     _search_log().record_search(answer.query, answer.total, answer.relaxed,
                                 first_page=params.cursor is None)
@@ -41,45 +42,43 @@ def _search_log():
     return search_log
 
 
-@route(search_api, "/search/hot")
+@route(search_api, "/search/hot", auth="optional", response="responses.HotQueries")
 def hot_queries():
     optional_principal(search_api.current_request.headers)
     return json_response(_search_log().hot_queries())
 
 
-@route(search_api, "/search/suggest")
+@route(search_api, "/search/suggest", auth="optional", query="search.SuggestParams",
+       response="responses.Suggestions")
 def suggest():
-    from chalicelib.schemas.search import SuggestParams
     from chalicelib.services import suggestions
 
     request = search_api.current_request
     optional_principal(request.headers)
-    params = validate(SuggestParams, query_params(request))
+    params = parse_query(request)
     query, items = suggestions.suggest_for(params.q)
     return json_response({"query": query,
                           "items": [{"text": text, "kind": kind} for text, kind in items]})
 
 
-@route(search_api, "/ops/search/blocklist")
+@route(search_api, "/ops/search/blocklist", auth=OPS, response="responses.Blocklist")
 def search_blocklist():
     return json_response(_search_log().blocklist(_ops()))
 
 
-@route(search_api, "/ops/search/blocklist", methods=("PUT",))
+@route(search_api, "/ops/search/blocklist", methods=("PUT",), auth=OPS,
+       body="search_log.BlocklistBody", response="responses.Blocklist")
 def replace_search_blocklist():
-    from chalicelib.schemas.search_log import BlocklistBody
-
     principal = _ops()  # 403 before the body is looked at
-    body = parse_body(search_api.current_request, BlocklistBody)
+    body = parse_body(search_api.current_request)
     return json_response(_search_log().replace_blocklist(principal, body.queries))
 
 
-@route(search_api, "/ops/search/zero-results")
+@route(search_api, "/ops/search/zero-results", auth=OPS, query="search_log.ZeroResultsParams",
+       response="responses.ZeroResults")
 def zero_result_queries():
-    from chalicelib.schemas.search_log import ZeroResultsParams
-
     principal = _ops()
-    params = validate(ZeroResultsParams, query_params(search_api.current_request))
+    params = parse_query(search_api.current_request)
     return json_response(_search_log().zero_results(principal, params.day, params.limit,
                                                     params.cursor))
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib import schemas
-from chalicelib.routes._http import json_response, parse_body, route
+from chalicelib.routes._http import SIGNED, json_response, parse_body, route
 from chalicelib.schemas.views import order_view
 from chalicelib.services import orders
 from chalicelib.settings import get_settings
@@ -17,19 +16,21 @@ from chalicelib.signatures import SIGNATURE_HEADER, verify
 webhooks = Blueprint(__name__)
 
 
-def _verified_body(secret: str, model):
+def _verified_body(secret: str):
     request = webhooks.current_request
     verify(secret, request.raw_body or b"", request.headers.get(SIGNATURE_HEADER))
-    return parse_body(request, model)
+    return parse_body(request)
 
 
-@route(webhooks, "/payments/callback", methods=("POST",))
+@route(webhooks, "/payments/callback", methods=("POST",), auth=SIGNED,
+       body="orders.PaymentCallback", response="responses.OrderView")
 def payment_callback():
-    callback = _verified_body(get_settings().payment_secret, schemas.orders.PaymentCallback)
+    callback = _verified_body(get_settings().payment_secret)
     return json_response(order_view(orders.payment_callback(callback)))
 
 
-@route(webhooks, "/carriers/events", methods=("POST",))
+@route(webhooks, "/carriers/events", methods=("POST",), auth=SIGNED,
+       body="orders.CarrierEvent", response="responses.OrderView")
 def carrier_event():
-    event = _verified_body(get_settings().carrier_secret, schemas.orders.CarrierEvent)
+    event = _verified_body(get_settings().carrier_secret)
     return json_response(order_view(orders.carrier_event(event)))

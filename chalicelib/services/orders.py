@@ -31,7 +31,14 @@ from chalicelib.domain.orders import (
     shortages,
     stock_by_product,
 )
-from chalicelib.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unprocessable
+from chalicelib.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    NotFound,
+    TooManyRequests,
+    Unprocessable,
+)
 from chalicelib.observability import logger
 from chalicelib.pagination import decode_cursor, encode_cursor
 from chalicelib.services import catalog as catalog_service
@@ -39,6 +46,7 @@ from chalicelib.settings import get_settings
 from chalicelib.signatures import sign
 from chalicelib.store import carts as cart_store
 from chalicelib.store import catalog as catalog_store
+from chalicelib.store import idempotency as idempotency_store
 from chalicelib.store import orders as order_store
 from chalicelib.store.orders import OrderModel
 from chalicelib.store.transactions import Contended
@@ -57,7 +65,7 @@ def checkout(principal: Principal, idempotency_key: str | None,
 
     Powertools records the key and a hash of the body in the idempotency table before running:
     the same key and body replays the stored response, another body is refused, and a second
-    request while the first still runs is told so (the record expires with the Lambda's time).
+    request while the first still runs is told so (until the request's DynamoDB cutoff).
     """
     require_role(principal, Role.SHOPPER)
     if not idempotency_key or not _IDEMPOTENCY_KEY.match(idempotency_key):
@@ -69,17 +77,18 @@ def checkout(principal: Principal, idempotency_key: str | None,
         IdempotencyValidationError,
     )
 
-    from chalicelib.store.idempotency import persistence_layer
+    from chalicelib.store.idempotency import in_progress_context, persistence_layer
 
     config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body",
                                expires_after_seconds=24 * 3600)
-    if lambda_context is not None:
-        config.register_lambda_context(lambda_context)
+    if lambda_context is not None:  # "in progress" until the request's DynamoDB cutoff
+        config.register_lambda_context(in_progress_context(lambda_context))
 
     @idempotent_function(data_keyword_argument="payload", config=config,
                          persistence_store=persistence_layer())
     def place_once(payload: dict) -> dict:
-        return _place(principal, request)
+        return _place(principal, request, idempotency_store.claim_key(principal.user_id,
+                                                                      idempotency_key))
 
     payload = {"key": f"{principal.user_id}:{idempotency_key}",
                "body": json.loads(request.model_dump_json())}
@@ -93,7 +102,29 @@ def checkout(principal: Principal, idempotency_key: str | None,
                        code="request_in_progress") from error
 
 
-def _place(principal: Principal, request: schemas.CheckoutRequest) -> dict:
+def _place(principal: Principal, request: schemas.CheckoutRequest, claim: str) -> dict:
+    """Plan and place the checkout under its key's claim (chalicelib.store.idempotency). A key
+    that placed orders before answers with them, whatever the stock or the cart now say: its
+    first answer was lost, or saving it failed. The placement's transaction finds the claim; a
+    refusal before it looks the claim up before answering (one GetItem, on refusals only)."""
+    try:
+        orders = _plan_and_write(principal, request, claim)
+    except order_store.AlreadyPlaced as placed:
+        return _placed_view(placed.order_ids)
+    except AppError:
+        placed_before = idempotency_store.claimed_orders(claim)
+        if placed_before is None:
+            raise
+        return _placed_view(placed_before)
+    return _checkout_view(orders)
+
+
+def _placed_view(order_ids: list[str]) -> dict:
+    return _checkout_view([order for order in map(order_store.get_order, order_ids) if order])
+
+
+def _plan_and_write(principal: Principal, request: schemas.CheckoutRequest,
+                    claim: str) -> list[Order]:
     now = now_ms()
     cart_keys: list[str] = []
     if request.from_cart:
@@ -125,10 +156,10 @@ def _place(principal: Principal, request: schemas.CheckoutRequest) -> dict:
     short = shortages(found["products"], takes)
     if short:
         raise _out_of_stock(short)
-    if len(takes) + 2 * len(orders) + len(cart_keys) > MAX_TRANSACTION_ACTIONS:
+    if len(takes) + 2 * len(orders) + len(cart_keys) + 1 > MAX_TRANSACTION_ACTIONS:
         raise _too_many_lines()
-    _write_orders(principal, orders, cart_keys, now)
-    return _checkout_view(orders)
+    _write_orders(principal, orders, cart_keys, now, claim)
+    return orders
 
 
 def _attribute(orders: list[Order], products: dict) -> None:
@@ -142,13 +173,14 @@ def _attribute(orders: list[Order], products: dict) -> None:
 
 
 def _write_orders(principal: Principal, orders: list[Order], cart_keys: list[str],
-                  now: int) -> None:
+                  now: int, claim: str) -> None:
     events = [order_event(EventType.ORDER_PLACED, order, now) for order in orders]
     buckets = {order.order_id: due_bucket("payment", order.order_id) for order in orders}
     clear_cart = ((lambda tx: cart_store.delete_in(tx, principal.user_id, cart_keys))
                   if cart_keys else None)
     try:
-        order_store.place_orders(orders, events, now + PAYMENT_WINDOW_MS, buckets, clear_cart)
+        order_store.place_orders(orders, events, now + PAYMENT_WINDOW_MS, buckets, clear_cart,
+                                 claim)
     except order_store.StockShort as error:
         raise _out_of_stock(error.details) from error
     except Contended as error:

@@ -35,6 +35,7 @@ from chalicelib.domain.orders import (
     stock_by_product,
 )
 from chalicelib.store import events as event_store
+from chalicelib.store import idempotency as idempotency_store
 from chalicelib.store import products as product_store
 from chalicelib.store.base import table_meta
 from chalicelib.store.products import ProductModel
@@ -178,6 +179,14 @@ class StockShort(Exception):
         self.details = details
 
 
+class AlreadyPlaced(Exception):
+    """The checkout's claim was taken: its Idempotency-Key placed `order_ids` before."""
+
+    def __init__(self, order_ids: list[str]):
+        super().__init__("this checkout was placed before")
+        self.order_ids = order_ids
+
+
 class StateChanged(Exception):
     """The order was no longer in the state the caller read: someone else moved it first."""
 
@@ -309,19 +318,22 @@ def due_order_ids(bucket: str, now: int, limit: int) -> list[str]:
 # --- writes ------------------------------------------------------------------------------------
 
 def place_orders(orders: list[Order], events: list[Event], due_at: int,
-                 due_buckets: dict[str, str], extra_actions=None) -> None:
+                 due_buckets: dict[str, str], extra_actions=None, claim: str | None = None) -> None:
     """Take stock for every line and write the orders and their events in one transaction.
 
     `extra_actions(tx)` may add more actions to the same transaction (clearing the cart).
+    `claim` (chalicelib.store.idempotency) is written with them, one action more: when the key
+    placed orders before, nothing is written and AlreadyPlaced names them.
     """
     wanted = stock_by_product([take for order in orders for take in order.stock_takes()])
     run_transaction(
-        lambda tx: _placement(tx, orders, events, wanted, due_at, due_buckets, extra_actions),
+        lambda tx: _placement(tx, orders, events, wanted, due_at, due_buckets, extra_actions,
+                              claim),
         on_condition_failed=lambda reasons: _raise_shortages(reasons, wanted),
     )
 
 
-def _placement(tx, orders, events, wanted, due_at, due_buckets, extra_actions) -> None:
+def _placement(tx, orders, events, wanted, due_at, due_buckets, extra_actions, claim) -> None:
     for product_id, per_sku in wanted.items():
         condition = ProductModel.status == ProductStatus.ON_SHELF.value
         actions = []
@@ -340,9 +352,16 @@ def _placement(tx, orders, events, wanted, due_at, due_buckets, extra_actions) -
         event_store.save_in(tx, event)
     if extra_actions:
         extra_actions(tx)
+    if claim:
+        idempotency_store.claim_in(tx, claim, [order.order_id for order in orders],
+                                   orders[0].created_at)
 
 
 def _raise_shortages(reasons, wanted: dict[str, dict[int, int]]) -> None:
+    for reason in reasons:
+        placed = idempotency_store.claimed_in(reason)
+        if placed is not None:
+            raise AlreadyPlaced(placed)
     found, unavailable = {}, []
     for reason in reasons:
         if reason and reason.code == "ConditionalCheckFailed" and reason.raw_item:

@@ -20,7 +20,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.domain.catalog import BundleSummary, Shop
-from chalicelib.store.base import batch_get, differs, key_id, query_page, table_meta
+from chalicelib.store.base import batch_get, differs, key_id, query_page, save_new, table_meta
 
 
 class BundleSummaryMap(MapAttribute):
@@ -113,7 +113,7 @@ def key(shop_id: str) -> dict:
 
 
 def create_shop(shop: Shop) -> None:
-    from_domain(shop).save(condition=ShopModel.shop_id.does_not_exist())
+    save_new(from_domain(shop))  # a fresh id; a retried put that landed before is success
 
 
 def get_shop(shop_id: str) -> Shop | None:
