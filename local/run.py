@@ -73,31 +73,45 @@ def start_local_scheduler(stop_event: threading.Event,
                           pollers: tuple[Callable[[], int], ...] = ()) -> threading.Thread:
     """Fire the app's scheduled jobs while serving, since `chalice local` serves HTTP only.
 
-    A daemon thread runs every job of `chalicelib.jobs.registry()` (the same bodies app.py
-    schedules in AWS) every SHELF_LOCAL_JOB_SECONDS (default 20), and between them calls each
-    of `pollers` every SHELF_LOCAL_POLL_SECONDS (default 2): what Lambda's pollers do in AWS
-    (the events stream into the counters, the jobs queue into the job runner). It prints a line
-    when a run changed something, and stops when `stop_event` is set.
+    Every job of `chalicelib.jobs.registry()` (the same bodies app.py schedules in AWS) runs
+    every SHELF_LOCAL_JOB_SECONDS (default 20), and each of `pollers` every
+    SHELF_LOCAL_POLL_SECONDS (default 2): what Lambda's pollers do in AWS (the events streams
+    into their consumers, the jobs queue into the job runner). Each poller has a thread of its
+    own, as each Lambda event source does, so a long job run (the feeds job's chunks) never
+    holds up the behaviour stream a checkout's attribution waits for. A line is printed when a
+    run changed something. The returned thread ends, with all the others, once `stop_event`
+    is set.
     """
     job_every = float(os.environ.get("SHELF_LOCAL_JOB_SECONDS", "20"))
     poll_every = min(job_every, float(os.environ.get("SHELF_LOCAL_POLL_SECONDS", "2")))
 
-    def loop() -> None:
+    def run_jobs() -> None:
         from chalicelib.jobs import registry
 
-        next_jobs = time.monotonic() + job_every
-        while not stop_event.wait(poll_every):
-            for poller in pollers:
-                _call(getattr(poller, "__name__", "poller"), poller)
-            if time.monotonic() >= next_jobs:
-                next_jobs = time.monotonic() + job_every
-                for name, job in registry().items():
-                    _call(f"job {name}", job)
+        while not stop_event.wait(job_every):
+            for name, job in registry().items():
+                _call(f"job {name}", job)
 
-    thread = threading.Thread(target=loop, name="local-scheduler", daemon=True)
+    def poll(poller: Callable[[], int]) -> None:
+        while not stop_event.wait(poll_every):
+            _call(getattr(poller, "__name__", "poller"), poller)
+
+    def supervise() -> None:
+        workers = [threading.Thread(target=run_jobs, name="local-jobs", daemon=True)]
+        workers += [threading.Thread(target=poll, args=(poller,), daemon=True,
+                                     name=f"local-{getattr(poller, '__name__', 'poller')}")
+                    for poller in pollers]
+        for worker in workers:
+            worker.start()
+        stop_event.wait()
+        for worker in workers:
+            worker.join()
+
+    thread = threading.Thread(target=supervise, name="local-scheduler", daemon=True)
     thread.start()
     step(f"local scheduler: {len(_job_names())} jobs every {job_every:g}s "
-         f"(SHELF_LOCAL_JOB_SECONDS), {len(pollers)} pollers every {poll_every:g}s")
+         f"(SHELF_LOCAL_JOB_SECONDS), {len(pollers)} pollers every {poll_every:g}s, "
+         "each on its own thread")
     return thread
 
 

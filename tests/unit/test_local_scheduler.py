@@ -55,3 +55,32 @@ def test_pollers_run_between_jobs_and_report_their_counts(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert out.count("count_events: 2") == 1  # a poll that found nothing prints nothing
     assert "1 pollers every 0.01s" in out
+
+
+def test_a_long_job_run_does_not_hold_up_the_pollers(monkeypatch):
+    release, polled = threading.Event(), threading.Event()
+    polls = {"while_blocked": 0}
+
+    def slow_job():
+        release.wait(5)  # a feeds run's chunks, say
+        return {}
+
+    def count_behaviour():
+        if not release.is_set():
+            polls["while_blocked"] += 1
+            if polls["while_blocked"] >= 3:
+                polled.set()
+        return 0
+
+    monkeypatch.setattr(chalicelib.jobs, "registry", lambda: {"slow": slow_job})
+    monkeypatch.setenv("SHELF_LOCAL_JOB_SECONDS", "0.01")
+    monkeypatch.setenv("SHELF_LOCAL_POLL_SECONDS", "0.01")
+    stop = threading.Event()
+    thread = start_local_scheduler(stop, (count_behaviour,))
+    try:
+        assert polled.wait(5)  # three polls while the job still ran
+    finally:
+        release.set()
+        stop.set()
+        thread.join(5)
+    assert not thread.is_alive()
