@@ -33,10 +33,11 @@ jobs queue, schedules) runs without a cutoff: the full 4 attempts of every call.
 
 botocore's standard mode also keeps a retry quota per client (500 units, 14 per retry, 5 per
 throttled retry, refunded on success): under a long outage retries stop early instead of
-multiplying the load. Above botocore, only what DynamoDB answers with 200 is asked again:
-BatchGetItem's unprocessed keys (`batch_get_items`, ≤ 5 more calls, 0.1 + 0.2 + … + 1.6 s
-apart) and pynamodb's batch writes' unprocessed items (≤ 2 more calls); transactions cancelled
-by a conflict are run again by chalicelib.store.transactions (each a call with this budget).
+multiplying the load. Above botocore: BatchGetItem's unprocessed keys (`batch_get_items`, ≤ 5
+more calls, 0.1 + 0.2 + … + 1.6 s apart) and pynamodb's batch writes' unprocessed items (≤ 2
+more calls); transactions cancelled by a conflict (chalicelib.store.transactions, ≤ 6 attempts);
+a Powertools record's completion or deletion, once more (chalicelib.store.idempotency). Each is
+a call with this budget, and on the request path the cutoff stops them all.
 """
 
 from __future__ import annotations
@@ -149,8 +150,8 @@ def _refuse_late_retry(attempts: int, **_) -> bool | None:
 
 
 def _install_cutoff_handlers() -> None:
-    """Every botocore session made from now on (pynamodb's per thread, boto3's) gets the two
-    handlers; registered before any client exists, they run before the retry handler that
+    """Every botocore session made from now on (pynamodb's shared one below, boto3's) gets the
+    two handlers; registered before any client exists, they run before the retry handler that
     each client adds for itself. Without a cutoff set they do nothing."""
     from botocore import handlers
 

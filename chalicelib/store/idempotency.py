@@ -10,7 +10,7 @@ expiring with the key's record (24 h). Powertools' record is deleted when a chec
 its answer can fail to be saved after the orders were placed; the claim is what makes a second
 placement under one key impossible whatever Powertools' record says.
 
-Two changes to how Powertools uses it, both for DynamoDB faults (docs/faults.md):
+Three changes to how Powertools uses it, all for DynamoDB faults (docs/faults.md):
 - Each "in progress" record carries `put_by`, an id of the put that wrote it, so a put whose
   answer was lost recognises its own record: botocore's retry then fails the record's condition
   and gets the stored record back (ALL_OLD), and when every answer was lost one consistent
@@ -19,6 +19,8 @@ Two changes to how Powertools uses it, both for DynamoDB faults (docs/faults.md)
 - That expiry is the request's cutoff (`in_progress_context`), not the Lambda's remaining time:
   no DynamoDB attempt of the request starts after it, so a retry of the key may take over then.
   (Under `chalice local` the Lambda's time is 15 minutes.)
+- Completing or deleting a record gets a second round of retries when DynamoDB stayed
+  unavailable through the first, since a record left "in progress" holds its key that long.
 """
 
 from __future__ import annotations
@@ -84,8 +86,8 @@ def persistence_layer():
 
 class _OwnPutsRecognised:
     """The persistence layer's boto3 client, whose put_item marks the record with `put_by` and
-    takes a failure whose record is its own for the success it was; every other call goes to
-    the client as it is."""
+    takes a failure whose record is its own for the success it was, and whose update_item and
+    delete_item try a second round; every other call goes to the client as it is."""
 
     def __init__(self, client, key_attr: str):
         self._client = client
@@ -114,6 +116,26 @@ class _OwnPutsRecognised:
             if dynamodb_unavailable(error) is None or not self._stored(item, mark):
                 raise
         return {}
+
+    def update_item(self, **request) -> dict:
+        return self._twice(self._client.update_item, request)
+
+    def delete_item(self, **request) -> dict:
+        return self._twice(self._client.delete_item, request)
+
+    @staticmethod
+    def _twice(call, request: dict) -> dict:
+        """Completing or deleting a record (both idempotent) gets a second round of the retry
+        budget when DynamoDB stayed unavailable through the first: a record left "in progress"
+        keeps its key's retries waiting until the cutoff."""
+        from chalicelib.errors import dynamodb_unavailable
+
+        try:
+            return call(**request)
+        except Exception as error:
+            if dynamodb_unavailable(error) is None:
+                raise
+            return call(**request)
 
     def _stored(self, item: dict, mark: dict) -> bool:
         key = {self._key_attr: item[self._key_attr]}
