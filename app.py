@@ -8,7 +8,6 @@ import uuid
 from chalice import Chalice, Cron, Rate
 
 from chalicelib import cors
-from chalicelib.jobs import orders as order_jobs
 from chalicelib.observability import logger, metrics, request_keys
 from chalicelib.queues import JOBS_QUEUE
 from chalicelib.routes._http import normalize_error_response
@@ -91,11 +90,15 @@ def observe_request(event, get_response):
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def expire_unpaid_orders(event):
+    from chalicelib.jobs import orders as order_jobs
+
     return order_jobs.cancel_unpaid_orders()
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def complete_delivered_orders(event):
+    from chalicelib.jobs import orders as order_jobs
+
     return order_jobs.complete_delivered_orders()
 
 

@@ -61,65 +61,6 @@ def _round_trip_table(figures: dict) -> None:
           "whether to give a cursor).")
 
 
-def _cold_start_table(figures: dict, repeat: int) -> None:
-    _heading(f"Cold start: fresh `python -c` per run, {repeat} interleaved runs per variant")
-    names = {
-        "python": "python alone (interpreter baseline)",
-        "bare": "bare stack (boto3, pynamodb.models, pydantic, chalice, powertools)",
-        "app": "import app",
-        "bare_runtime_deps": "bare stack, runtime deps only *",
-        "app_runtime_deps": "import app, runtime deps only *",
-        "bare_packaged": "bare stack, as packaged: runtime deps, no .pyc **",
-        "app_packaged": "import app, as packaged: runtime deps, no .pyc **",
-    }
-    rows = []
-    for key, label in names.items():
-        f = figures[key]
-        times = ["-", "-"] if key == "python" else [f"{f['import_ms_median']:.1f}",
-                                                    f"{f['import_ms_min']:.1f}"]
-        rows.append([label, *times, f"{f['peak_rss_mib_median']:.1f}"])
-    print(render(["variant", "import ms (median)", "import ms (min)", "peak RSS MiB (median)"],
-                 rows, right={1, 2, 3}))
-
-    def added(suffix: str, field: str) -> float:
-        return figures[f"app{suffix}"][field] - figures[f"bare{suffix}"][field]
-
-    ratio, lam, pkg = figures["ratio"], figures["ratio_runtime_deps"], figures["ratio_packaged"]
-    verdict = "PASS" if figures["met"] else "FAIL"
-    print(f"  app/bare import time: median {ratio['import_median']:.2f}, min "
-          f"{ratio['import_min']:.2f} (app adds {added('', 'import_ms_median'):.0f} ms)   "
-          f"target ≤ {figures['target_ratio']}   {verdict}")
-    print(f"  app/bare peak RSS:    median {ratio['peak_rss_median']:.2f} "
-          f"(+{added('', 'peak_rss_mib_median'):.1f} MiB)")
-    print(f"  *  runtime deps only: dev-only packages hidden, as in the Lambda bundle "
-          f"(requirements.txt\n     closure): app/bare median {lam['import_median']:.2f}, "
-          f"min {lam['import_min']:.2f}, app adds {added('_runtime_deps', 'import_ms_median'):.0f}"
-          " ms (information, not the target)")
-    print(f"  ** as `chalice package` ships it: no .pyc for app, chalicelib or the wheels, and "
-          f"/var/task is\n     read-only, so each Lambda cold start compiles them (stdlib .pyc "
-          f"kept): app/bare median\n     {pkg['import_median']:.2f}, app adds "
-          f"{added('_packaged', 'import_ms_median'):.0f} ms (information)")
-    load, cores = figures["load_average"], os.cpu_count() or 1
-    if any(x is not None and x > cores / 2 for x in load.values()):
-        print(f"  ! load average {load['before']} → {load['after']} on {cores} cores while "
-              "measuring: other work was running, so times are noisier (compare mins)")
-    if figures["not_packaged_seen"]:
-        print("  not in the bundle but loaded by `import app` in this venv: "
-              + ", ".join(figures["not_packaged_seen"]))
-
-
-def _breakdown_tables(figures: dict) -> None:
-    _heading(f"What `import app` adds on top of the bare stack (python -X importtime, median of "
-             f"3; total {figures['added_total_ms']:.1f} ms with importtime's own overhead)")
-    rows = [[g["package"], f"{g['self_ms']:.1f}"] for g in figures["added_by_package"]
-            if g["self_ms"] >= 0.5]
-    print(render(["package (modules loaded only by app)", "self ms"], rows, right={1}))
-    print("\n  Top 10 own modules by self time (cumulative = with what it alone pulls in):")
-    rows = [[m["module"], f"{m['self_ms']:.1f}", f"{m['cumulative_ms']:.1f}"]
-            for m in figures["own_modules"]]
-    print(render(["module", "self ms", "cumulative ms"], rows, right={1, 2}))
-
-
 def _summary(results: dict) -> str:
     met, missed = [], []
     trips = results.get("round_trips")
@@ -134,11 +75,9 @@ def _summary(results: dict) -> str:
             target = (f"{kind} ≤ {budget} trip{'s' if budget > 1 else ''} "
                       f"({len(passed)}/{len(runs)} requests, worst {worst})")
             (met if len(passed) == len(runs) else missed).append(target)
-    cold = results.get("cold_start")
-    if cold:
-        target = (f"import time app/bare ≤ {cold['target_ratio']} "
-                  f"(median {cold['ratio']['import_median']:.2f})")
-        (met if cold["met"] else missed).append(target)
+    cold_met, cold_missed = cold_start.summary_targets(results)
+    met += cold_met
+    missed += cold_missed
     if results.get("score_job"):
         score_met, score_missed = score_job.summary_targets(results["score_job"])
         met += score_met
@@ -236,10 +175,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if "round_trips" in results:
         _round_trip_table(results["round_trips"])
-    if "cold_start" in results:
-        _cold_start_table(results["cold_start"], args.repeat)
-    if "import_breakdown" in results:
-        _breakdown_tables(results["import_breakdown"])
+    cold_start.print_tables(results)
     if "score_job" in results:
         score_job.print_tables(results["score_job"])
     if "search_quality" in results:

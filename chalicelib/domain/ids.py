@@ -23,6 +23,8 @@ _PRODUCT_RE = re.compile(rf"^(s{_BODY})\.p{_BODY}$")
 _BUNDLE_RE = re.compile(rf"^(s{_BODY})\.b{_BODY}$")
 _SKU_RE = re.compile(rf"^(s{_BODY}\.p{_BODY})\.(0|[1-9][0-9]?)$")
 MAX_SKUS_PER_PRODUCT = 50
+# A client's Idempotency-Key header: the services check it, the API contract documents it.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
 
 
 def _encode(value: int, length: int) -> str:

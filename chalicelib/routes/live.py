@@ -9,7 +9,6 @@ from chalice import Blueprint
 
 from chalicelib.auth import Role, optional_principal, principal_from_headers
 from chalicelib.routes._http import json_response, parse_body, parse_query, route
-from chalicelib.schemas.live_views import session_view, video_view
 
 live_api = Blueprint(__name__)
 STREAMERS = (Role.MERCHANT, Role.CREATOR)  # a shop's merchant or a creator
@@ -32,6 +31,7 @@ def _page(items: list[dict], next_cursor: str | None):
 @route(live_api, "/live-sessions", methods=("POST",), auth=STREAMERS,
        body="live.LiveSessionCreate", response="responses.LiveSession", status=201)
 def create_live_session():
+    from chalicelib.schemas.live_views import session_view
     from chalicelib.services import live
 
     principal = _principal()
@@ -41,6 +41,7 @@ def create_live_session():
 
 @route(live_api, "/live-sessions/{live_id}", auth="optional", response="responses.LiveSession")
 def get_live_session(live_id):
+    from chalicelib.schemas.live_views import session_view
     from chalicelib.services import live
 
     principal = optional_principal(live_api.current_request.headers)
@@ -51,6 +52,7 @@ def get_live_session(live_id):
 @route(live_api, "/shops/{shop_id}/live-sessions", auth=(Role.MERCHANT, Role.OPS),
        query="search.PageParams", response="responses.LiveSessionPage")
 def shop_live_sessions(shop_id):
+    from chalicelib.schemas.live_views import session_view
     from chalicelib.services import live
 
     principal, params = _principal(), _page_params()
@@ -61,6 +63,7 @@ def shop_live_sessions(shop_id):
 @route(live_api, "/creators/{creator_id}/live-sessions", auth=(Role.CREATOR, Role.OPS),
        query="search.PageParams", response="responses.LiveSessionPage")
 def creator_live_sessions(creator_id):
+    from chalicelib.schemas.live_views import session_view
     from chalicelib.services import live
 
     principal, params = _principal(), _page_params()
@@ -72,6 +75,7 @@ def creator_live_sessions(creator_id):
 @route(live_api, "/live-sessions/{live_id}/videos", auth=None, query="search.PageParams",
        response="responses.VideoPage")
 def live_session_videos(live_id):
+    from chalicelib.schemas.live_views import video_view
     from chalicelib.services import videos
 
     params = _page_params()
@@ -82,6 +86,7 @@ def live_session_videos(live_id):
 @route(live_api, "/live-sessions/{live_id}/end", methods=("POST",), auth=OWNERS,
        body="live.LiveSessionEnd", response="responses.LiveSession")
 def end_live_session(live_id):
+    from chalicelib.schemas.live_views import session_view
     from chalicelib.services import live
 
     principal = _principal()
@@ -110,6 +115,7 @@ def shop_post_stream_report(shop_id):
 @route(live_api, "/videos", methods=("POST",), auth=STREAMERS, body="live.VideoCreate",
        response="responses.Video", status=201)
 def create_video():
+    from chalicelib.schemas.live_views import video_view
     from chalicelib.services import videos
 
     principal = _principal()
@@ -119,6 +125,7 @@ def create_video():
 
 @route(live_api, "/videos/{video_id}", auth=None, response="responses.Video")
 def get_video(video_id):
+    from chalicelib.schemas.live_views import video_view
     from chalicelib.services import videos
 
     return json_response(video_view(videos.get_video(video_id)))

@@ -7,7 +7,6 @@ from chalice import Blueprint
 
 from chalicelib.auth import optional_principal
 from chalicelib.routes._http import json_response, parse_query, route
-from chalicelib.schemas import views
 
 mall_api = Blueprint(__name__)
 
@@ -23,6 +22,7 @@ def mall_categories():
 @route(mall_api, "/mall", auth="optional", query="scenes.MallParams",
        response="responses.MallFeed")
 def mall_feed():
+    from chalicelib.schemas import views
     from chalicelib.services import mall
 
     request = mall_api.current_request

@@ -5,14 +5,13 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.auth import Role, principal_from_headers
+from chalicelib.domain import ids
 from chalicelib.routes._http import json_response, parse_body, parse_query, route
-from chalicelib.schemas.views import order_view
-from chalicelib.services import carts, orders
 
 orders_api = Blueprint(__name__)
 SHOPPER, MERCHANT = (Role.SHOPPER,), (Role.MERCHANT,)
 IDEMPOTENCY_KEY = {
-    "required": True, "pattern": orders._IDEMPOTENCY_KEY.pattern,
+    "required": True, "pattern": ids.IDEMPOTENCY_KEY.pattern,
     "description": "once per checkout: a retry with the same key and body gets the same "
                    "orders, the same key with another body is 422"}
 
@@ -29,6 +28,8 @@ def _body():
 
 @route(orders_api, "/cart", auth=SHOPPER, response="responses.Cart")
 def get_cart():
+    from chalicelib.services import carts
+
     return json_response(carts.get_cart(_principal()))
 
 
@@ -38,6 +39,8 @@ def get_cart():
 @route(orders_api, "/cart/items/{sku_id}", methods=("PUT",), auth=SHOPPER,
        body="orders.CartLinePut", response="responses.CartLineWritten")
 def put_cart_item(sku_id):
+    from chalicelib.services import carts
+
     principal = _principal()
     quantity = _body().quantity
     carts.put_sku(principal, sku_id, quantity)
@@ -47,6 +50,8 @@ def put_cart_item(sku_id):
 @route(orders_api, "/cart/bundles/{bundle_id}", methods=("PUT",), auth=SHOPPER,
        body="orders.CartLinePut", response="responses.CartLineWritten")
 def put_cart_bundle(bundle_id):
+    from chalicelib.services import carts
+
     principal = _principal()
     quantity = _body().quantity
     carts.put_bundle(principal, bundle_id, quantity)
@@ -55,6 +60,8 @@ def put_cart_bundle(bundle_id):
 
 @route(orders_api, "/cart", methods=("DELETE",), auth=SHOPPER, response="responses.CartCleared")
 def clear_cart():
+    from chalicelib.services import carts
+
     return json_response({"removed": carts.clear(_principal())})
 
 
@@ -63,6 +70,8 @@ def clear_cart():
 @route(orders_api, "/orders", methods=("POST",), auth=SHOPPER, body="orders.CheckoutRequest",
        response="responses.Checkout", status=201, headers={"Idempotency-Key": IDEMPOTENCY_KEY})
 def place_orders():
+    from chalicelib.services import orders
+
     principal = _principal()
     request = orders_api.current_request
     body = orders.checkout(principal, request.headers.get("idempotency-key"), _body(),
@@ -73,6 +82,9 @@ def place_orders():
 @route(orders_api, "/orders", auth=SHOPPER, query="queries.OrderListParams",
        response="responses.OrderPage")
 def my_orders():
+    from chalicelib.schemas.views import order_view
+    from chalicelib.services import orders
+
     principal = _principal()
     params = parse_query(orders_api.current_request)
     found, next_cursor = orders.my_orders(principal, params.status, params.limit, params.cursor)
@@ -82,12 +94,18 @@ def my_orders():
 @route(orders_api, "/orders/{order_id}", auth=(Role.SHOPPER, Role.MERCHANT),
        response="responses.OrderView")
 def get_order(order_id):
+    from chalicelib.schemas.views import order_view
+    from chalicelib.services import orders
+
     return json_response(order_view(orders.get_order(_principal(), order_id)))
 
 
 @route(orders_api, "/shops/{shop_id}/orders", auth=MERCHANT, query="queries.OrderListParams",
        response="responses.OrderPage")
 def shop_orders(shop_id):
+    from chalicelib.schemas.views import order_view
+    from chalicelib.services import orders
+
     principal = _principal()
     params = parse_query(orders_api.current_request)
     found, next_cursor = orders.shop_orders(principal, shop_id, params.status, params.limit,
@@ -98,12 +116,17 @@ def shop_orders(shop_id):
 @route(orders_api, "/orders/{order_id}/pay", methods=("POST",), auth=SHOPPER,
        response="responses.PaymentIntent")
 def pay(order_id):
+    from chalicelib.services import orders
+
     return json_response(orders.start_payment(_principal(), order_id))
 
 
 @route(orders_api, "/orders/{order_id}/cancel", methods=("POST",), auth=SHOPPER,
        body="orders.CancelRequest", response="responses.OrderView")
 def cancel(order_id):
+    from chalicelib.schemas.views import order_view
+    from chalicelib.services import orders
+
     principal = _principal()
     reason = _body().reason
     return json_response(order_view(orders.cancel(principal, order_id, reason)))
@@ -112,6 +135,9 @@ def cancel(order_id):
 @route(orders_api, "/orders/{order_id}/ship", methods=("POST",), auth=MERCHANT,
        body="orders.ShipRequest", response="responses.OrderView")
 def ship(order_id):
+    from chalicelib.schemas.views import order_view
+    from chalicelib.services import orders
+
     principal = _principal()
     request = _body()
     return json_response(order_view(orders.ship(principal, order_id, request)))
@@ -120,4 +146,7 @@ def ship(order_id):
 @route(orders_api, "/orders/{order_id}/confirm", methods=("POST",), auth=SHOPPER,
        response="responses.OrderView")
 def confirm(order_id):
+    from chalicelib.schemas.views import order_view
+    from chalicelib.services import orders
+
     return json_response(order_view(orders.confirm_receipt(_principal(), order_id)))

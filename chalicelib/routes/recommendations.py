@@ -7,7 +7,6 @@ from chalice import Blueprint
 
 from chalicelib.auth import Role, optional_principal
 from chalicelib.routes._http import json_response, parse_query, route
-from chalicelib.schemas import views
 
 recommendations_api = Blueprint(__name__)
 
@@ -16,6 +15,7 @@ recommendations_api = Blueprint(__name__)
        query="scenes.RecommendationParams", response="responses.Recommendations")
 def recommendations():
     """Personal with a shopper token (unless the shopper turned it off), else popular."""
+    from chalicelib.schemas import views
     from chalicelib.services import recommendations as service
 
     request = recommendations_api.current_request
@@ -36,6 +36,7 @@ def recommendations():
        query="scenes.SimilarParams", response="responses.SimilarProducts")
 def similar_products(product_id: str):
     """Bought together with the product (买了又买), else the same category."""
+    from chalicelib.schemas import views
     from chalicelib.services import recommendations as service
 
     request = recommendations_api.current_request

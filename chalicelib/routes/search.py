@@ -7,7 +7,6 @@ from chalice import Blueprint
 
 from chalicelib.auth import Role, optional_principal, principal_from_headers
 from chalicelib.routes._http import json_response, parse_body, parse_query, route
-from chalicelib.schemas import views
 
 search_api = Blueprint(__name__)
 OPS = (Role.OPS,)
@@ -16,6 +15,7 @@ OPS = (Role.OPS,)
 @route(search_api, "/search", auth="optional", query="search.SearchParams",
        response="responses.SearchResults")
 def search():
+    from chalicelib.schemas import views
     from chalicelib.services import search as search_service
 
     request = search_api.current_request

@@ -8,8 +8,6 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.routes._http import SIGNED, json_response, parse_body, route
-from chalicelib.schemas.views import order_view
-from chalicelib.services import orders
 from chalicelib.settings import get_settings
 from chalicelib.signatures import SIGNATURE_HEADER, verify
 
@@ -25,6 +23,9 @@ def _verified_body(secret: str):
 @route(webhooks, "/payments/callback", methods=("POST",), auth=SIGNED,
        body="orders.PaymentCallback", response="responses.OrderView")
 def payment_callback():
+    from chalicelib.schemas.views import order_view
+    from chalicelib.services import orders
+
     callback = _verified_body(get_settings().payment_secret)
     return json_response(order_view(orders.payment_callback(callback)))
 
@@ -32,5 +33,8 @@ def payment_callback():
 @route(webhooks, "/carriers/events", methods=("POST",), auth=SIGNED,
        body="orders.CarrierEvent", response="responses.OrderView")
 def carrier_event():
+    from chalicelib.schemas.views import order_view
+    from chalicelib.services import orders
+
     event = _verified_body(get_settings().carrier_secret)
     return json_response(order_view(orders.carrier_event(event)))

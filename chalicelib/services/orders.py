@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING
 
 from chalicelib.auth import Principal, Role, require_role
@@ -54,9 +53,6 @@ from chalicelib.store.transactions import Contended
 if TYPE_CHECKING:  # request models load with the first request body
     from chalicelib.schemas import orders as schemas
 
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
-
-
 # --- checkout ----------------------------------------------------------------------------------
 
 def checkout(principal: Principal, idempotency_key: str | None,
@@ -68,7 +64,7 @@ def checkout(principal: Principal, idempotency_key: str | None,
     request while the first still runs is told so (until the request's DynamoDB cutoff).
     """
     require_role(principal, Role.SHOPPER)
-    if not idempotency_key or not _IDEMPOTENCY_KEY.match(idempotency_key):
+    if not idempotency_key or not ids.IDEMPOTENCY_KEY.match(idempotency_key):
         raise BadRequest("an Idempotency-Key header of 8–80 characters [A-Za-z0-9_-:.] is "
                          "required", code="idempotency_key_required")
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
