@@ -28,11 +28,12 @@ run: install  ## moto DynamoDB + tables + demo data + chalice local on 127.0.0.1
 jobs: install  ## each scheduled job once, now: against a running `make run`, else its own moto
 	@$(PY) -m local.jobs
 
+# CI's pass injects DynamoDB faults at 10 %; `make faults` runs them at 10 % and 30 %.
 test: install  ## lint, then the whole suite
 	@echo "==> ruff"
 	@$(VENV)/bin/ruff check .
 	@echo "==> pytest"
-	@$(PY) -m pytest -n 2 -q
+	@SHELF_FAULT_RATES=$${SHELF_FAULT_RATES:-0.1} $(PY) -m pytest -n 2 -q
 	@$(MAKE) --no-print-directory scan
 
 lint: install
@@ -63,6 +64,11 @@ $(SCAN_STAMP): requirements-scan.txt
 .PHONY: scan
 scan: package $(SCAN_STAMP)  ## cfn-lint, then checkov on build/packaged/sam.json; lists suppressions
 	@$(PY) -m infra.scan --checkov $(SCAN_VENV)/bin/checkov
+
+.PHONY: faults
+faults: install  ## the DynamoDB fault tests at 10 % and 30 %: what each injected, then failures
+	@SHELF_FAULT_RATES=0.1,0.3 $(PY) -m pytest -p no:cacheprovider -v -rf \
+		tests/integration/test_faults.py
 
 .PHONY: openapi
 openapi: install  ## docs/openapi.json: the OpenAPI 3.1 document generated from the routes

@@ -53,6 +53,11 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class PayloadTooLarge(AppError):
+    status = 413
+    code = "body_too_large"
+
+
 class Unprocessable(AppError):
     status = 422
     code = "validation_error"
@@ -129,3 +134,8 @@ def _chain(error: BaseException):
 
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or []}}
+
+
+# What a path (or, deployed, a method) that no route serves is answered: by API Gateway through
+# the template's GatewayResponses (infra/hardening.py) and by the local server (local/api_server).
+UNKNOWN_ROUTE = error_body("not_found", "no route serves this method and path")

@@ -5,6 +5,8 @@ the tables, queues and role of infra.build.
 
 - API Gateway stage throttling (`ApiThrottleRateLimit`, `ApiThrottleBurstLimit`), X-Ray tracing
   and JSON access logs (`ApiAccessLogging`, a log group kept 365 days);
+- the gateway's own answers (an unknown path, a body over 10 MB, throttling, a timeout, any
+  other 4XX/5XX it makes) in the one error shape, with the CORS origin (`gateway_responses`);
 - CORS: API Gateway answers preflights for `CorsAllowOrigin`; chalicelib.cors adds the origin to
   every real response (the functions get it as SHELF_CORS_ALLOW_ORIGIN);
 - reserved concurrency on every function (`ApiReservedConcurrency` for the API handler,
@@ -23,9 +25,11 @@ invoked; tests/unit/test_template_security.py fails when app.py gains one that i
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from chalicelib import cors
+from chalicelib.errors import UNKNOWN_ROUTE
 
 # Logical id chalice gives each function (CamelCase of the handler's name) → how it is invoked:
 # "api" (API Gateway, synchronous), "schedule" (EventBridge, asynchronous), "stream" (a
@@ -250,6 +254,7 @@ def api_patch() -> dict:
                 "DestinationArn": {"Fn::GetAtt": [ACCESS_LOG_GROUP, "Arn"]},
                 "Format": ACCESS_LOG_FORMAT,
             }),
+            "GatewayResponses": gateway_responses(),
             "Cors": {
                 "AllowOrigin": {"Fn::Sub": "'${CorsAllowOrigin}'"},
                 "AllowHeaders": quoted(cors.ALLOWED_HEADERS),
@@ -258,6 +263,44 @@ def api_patch() -> dict:
         },
         "Metadata": _skip(API_SUPPRESSIONS),
     }
+
+
+# API Gateway's own answers → (status, error code, message). None keeps the gateway's status;
+# a message of None passes on the gateway's own ($context.error.messageString, a JSON string).
+# It cannot tell a wrong method from an unknown path: both are MISSING_AUTHENTICATION_TOKEN,
+# answered 404 (chalice local answers the wrong method 405 method_not_allowed).
+GATEWAY_ANSWERS: dict[str, tuple[int | None, str, str | None]] = {
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", UNKNOWN_ROUTE["error"]["message"]),
+    "REQUEST_TOO_LARGE": (413, "body_too_large", "request body is larger than API Gateway's "
+                                                 "10 MB"),
+    "THROTTLED": (429, "too_many_requests", "the API is over its request rate: retry later"),
+    # The functions answer 503 themselves by 28 s (chalicelib.store.base.request_budget); this is
+    # what is left, a function that did not answer within API Gateway's 29 s.
+    "INTEGRATION_TIMEOUT": (503, "timeout", "the request did not finish in time: retry later"),
+    "DEFAULT_4XX": (None, "bad_request", None),
+    "DEFAULT_5XX": (None, "gateway_error", None),
+}
+RETRY_AFTER_SECONDS = {"THROTTLED": 1, "INTEGRATION_TIMEOUT": 2}
+
+
+def gateway_responses() -> dict:
+    """SAM GatewayResponses: every answer API Gateway makes itself, in the one error shape."""
+    responses = {}
+    for response_type, (status, code, message) in GATEWAY_ANSWERS.items():
+        text = json.dumps(message, ensure_ascii=False) if message else (
+            "$context.error.messageString")
+        headers = {"Access-Control-Allow-Origin": {"Fn::Sub": "'${CorsAllowOrigin}'"}}
+        if response_type in RETRY_AFTER_SECONDS:
+            headers["Retry-After"] = f"'{RETRY_AFTER_SECONDS[response_type]}'"
+        response = {
+            "ResponseParameters": {"Headers": headers},
+            "ResponseTemplates": {"application/json": (
+                f'{{"error": {{"code": "{code}", "message": {text}, "details": []}}}}')},
+        }
+        if status is not None:
+            response["StatusCode"] = str(status)
+        responses[response_type] = response
+    return responses
 
 
 def access_log_group() -> dict:

@@ -50,8 +50,9 @@ DEFAULT_PORT = 8000
 CHILD_STOP_SECONDS = 10
 SERVICE_NAMES = {"DYNAMODB": "DynamoDB", "SQS": "SQS"}
 # where a running `make run` leaves its endpoints and clock file for `make jobs` and `make token`
-# (removed on exit)
-RUN_STATE = REPO_ROOT / "build" / "local-run.json"
+# (removed on exit); SHELF_RUN_STATE_FILE moves it, so a second stack (`make fuzz`) leaves the
+# developer's `make run` its own
+RUN_STATE = Path(os.environ.get("SHELF_RUN_STATE_FILE") or REPO_ROOT / "build" / "local-run.json")
 # the test clock's offset (POST /ops/clock), next to it; kept on exit
 CLOCK_FILE = REPO_ROOT / "build" / "local-clock.json"
 LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
@@ -303,9 +304,9 @@ def _pollers(skip_backlog: bool = False) -> tuple[Callable[[], int], ...]:
 
 
 def _serve(port: int, started: float, log_level: str | None) -> int:
-    chalice = Path(sys.executable).parent / "chalice"
-    command = [str(chalice), "local", "--host", HOST, "--port", str(port), "--stage", "local",
-               "--no-autoreload"]
+    from local.api_server import command as api_command
+
+    command = api_command(HOST, port)
     env = dict(os.environ)
     env.pop(LOG_LEVEL)
     if log_level is not None:

@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice import Blueprint, Response
 
-from chalicelib.errors import AppError, BadRequest, Unprocessable, dynamodb_unavailable
+from chalicelib.errors import (
+    AppError,
+    BadRequest,
+    PayloadTooLarge,
+    Unprocessable,
+    dynamodb_unavailable,
+)
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
@@ -223,10 +229,7 @@ def parse_body(request) -> Any:
     model = operation.body_model(params)
     raw = request.raw_body or b""
     if len(raw) > get_settings().max_body_bytes:
-        raise BadRequest(
-            f"request body is larger than {get_settings().max_body_bytes} bytes",
-            code="body_too_large",
-        )
+        raise PayloadTooLarge(f"request body is larger than {get_settings().max_body_bytes} bytes")
     try:
         data = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError) as error:
@@ -283,7 +286,7 @@ def query_params(request) -> dict[str, str]:
     return dict(request.query_params or {})
 
 
-_CHALICE_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "not_found",
+_CHALICE_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                   413: "body_too_large", 415: "unsupported_media_type", 500: "internal_error"}
 
 

@@ -52,13 +52,13 @@ def test_malformed_json_is_400(api):
     assert ProductModel.count() == 0
 
 
-def test_body_over_64kb_is_400(api):
+def test_body_over_64kb_is_413(api):
     shop = api.create_shop()
     body = product_body(description="长" * 10)
     raw = json.dumps(body) + " " * (64 * 1024)
     status, error = api.call("post", f"/shops/{shop['shop_id']}/products", raw=raw,
                              headers=bearer())
-    assert (status, error["error"]["code"]) == (400, "body_too_large")
+    assert (status, error["error"]["code"]) == (413, "body_too_large")
     assert ProductModel.count() == 0
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from local import api_server
+
 REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 INTEGRATION_SECRET = "integration-secret-0123456789-abcdef"
 
 
@@ -81,8 +82,7 @@ def stack():
             cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL,
         )
         api = subprocess.Popen(
-            [str(BIN / "chalice"), "local", "--host", "127.0.0.1", "--port", str(api_port),
-             "--stage", "local", "--no-autoreload"],
+            api_server.command("127.0.0.1", api_port),
             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         api_url = f"http://127.0.0.1:{api_port}"
@@ -101,3 +101,10 @@ def token(role: str, sub: str) -> dict:
     now = int(time.time())
     claims = {"sub": sub, "role": role, "iat": now, "exp": now + 3600}
     return {"Authorization": "Bearer " + jwt.encode(claims, INTEGRATION_SECRET, "HS256")}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """`make faults`: what the fault tests injected, after pytest's own summary of failures."""
+    faults = sys.modules.get("tests.integration.faults")
+    if faults is not None:
+        faults.print_reports(terminalreporter.write_line)

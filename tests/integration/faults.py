@@ -36,7 +36,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from tests.integration.conftest import BIN, REPO, _stop, free_port, stack_env, wait_until_up
+from local import api_server
+from tests.integration.conftest import REPO, _stop, free_port, stack_env, wait_until_up
 
 BEFORE = ("throttle", "error_500", "drop")
 AFTER = ("error_500_after", "drop_after")
@@ -48,6 +49,29 @@ _THROTTLES = (
     "com.amazon.coral.availability#ThrottlingException",
 )
 _INTERNAL = "com.amazonaws.dynamodb.v20120810#InternalServerError"
+
+# What each fault test injected and saw (test_faults.report), for the table `make faults` prints.
+REPORTS: list[dict] = []
+
+
+def print_reports(write_line) -> None:
+    """One line per test run, then the totals: calls, faults injected by kind."""
+    if not REPORTS:
+        return
+    write_line("faults injected (DynamoDB calls through the proxy):")
+    total_calls, total_by_fault = 0, Counter()
+    for summary in REPORTS:
+        by_fault = summary.get("by_fault", {})
+        total_calls += summary.get("calls", 0)
+        total_by_fault.update(by_fault)
+        kinds = ", ".join(f"{fault} {count}" for fault, count in sorted(by_fault.items()))
+        write_line(f"  {summary['test']:<16} {round(summary['rate'] * 100):>3} %  "
+                   f"{summary.get('calls', 0):>6} calls  {summary.get('injected', 0):>5} "
+                   f"injected  ({kinds or 'none'})")
+    kinds = ", ".join(f"{fault} {count}" for fault, count in sorted(total_by_fault.items()))
+    write_line(f"  total: {len(REPORTS)} runs, {total_calls} calls, "
+               f"{sum(total_by_fault.values())} faults injected ({kinds})")
+
 
 
 class FaultProxy:
@@ -217,8 +241,7 @@ class FaultStack:
         # its log lines, for a failing test's message; closed in stop()
         self._api_log = tempfile.TemporaryFile()  # noqa: SIM115
         self._api = subprocess.Popen(
-            [str(BIN / "chalice"), "local", "--host", "127.0.0.1", "--port", str(api_port),
-             "--stage", "local", "--no-autoreload"],
+            api_server.command("127.0.0.1", api_port),
             cwd=REPO, env=self.env(), stdout=self._api_log, stderr=subprocess.STDOUT)
         self.api_url = f"http://127.0.0.1:{api_port}"
         wait_until_up(self.api_url, self._api)

@@ -26,7 +26,7 @@ import boto3
 import pytest
 
 from tests.integration.conftest import REPO, token
-from tests.integration.faults import FaultStack, PatientClient, assert_well_formed
+from tests.integration.faults import REPORTS, FaultStack, PatientClient, assert_well_formed
 
 RATES = tuple(float(rate) for rate in os.environ.get("SHELF_FAULT_RATES", "0.1,0.3").split(","))
 DAY_MS = 86_400_000
@@ -52,10 +52,13 @@ def rate(request, faults):
         print(f"chalice local's last lines:\n{faults.api_log()}")
 
 
-def report(name: str, faults: FaultStack, client: PatientClient | None = None, **extra):
-    summary = {"test": name, **faults.proxy.summary(), **extra}
+def report(name: str, rate: float, injected: dict, client: PatientClient | None = None,
+           **extra):
+    """What one test injected and saw: printed (`pytest -s`) and kept for `make faults`' table."""
+    summary = {"test": name, "rate": rate, **injected, **extra}
     if client is not None:
         summary["answers"] = dict(sorted(client.statuses().items()))
+    REPORTS.append(summary)
     print(f"faults: {json.dumps(summary, sort_keys=True)}")
 
 
@@ -120,7 +123,8 @@ def test_catalog_writes_leave_no_product_without_its_cards(faults, rate):
     (shop,) = [s for s in scan(faults, "shops") if text(s, "shop_id") == shop_id]
     tab_counts = {name: int(value["N"]) for name, value in shop["category_counts"]["M"].items()}
     assert tab_counts == dict(Counter(text(p, "category") for p in products))
-    report("catalog_writes", faults, client, products=len(products), answered=len(created))
+    report("catalog_writes", rate, faults.proxy.summary(), client, products=len(products),
+           answered=len(created))
 
 
 def buy(client: PatientClient, buyer: str, sku_id: str):
@@ -175,7 +179,8 @@ def test_fifty_buyers_for_ten_units_end_with_ten_orders_and_no_stock(faults, rat
     orders = [o for o in scan(faults, "orders") if text(o, "shop_id") == shop_id]
     assert {text(o, "status") for o in orders} == {"paid"}
     assert set(answered) <= {text(e, "order_id") for e in events_of(faults, "order_paid")}
-    report("fifty_buyers", faults, buyers, payments=dict(payments.statuses()))
+    report("fifty_buyers", rate, faults.proxy.summary(), buyers,
+           payments=dict(payments.statuses()))
 
 
 def pay(client: PatientClient, order_id: str, buyer: str) -> int:
@@ -226,7 +231,7 @@ def test_replayed_stream_batches_converge_to_the_same_aggregates(faults, rate):
     day = str((int(time.time() * 1000) - 10 * DAY_MS) // DAY_MS)
     counters = worker(faults, "counters", f"shop#{shop_id}", day, direct=True)
     assert counters["orders"] == 30  # each delivered order counted once, whatever the retries
-    print(f"faults: {json.dumps({'test': 'stream_replays', **injected, **faulty})}")
+    report("stream_replays", rate, injected, **faulty)
 
 
 @pytest.fixture(scope="module")
@@ -257,7 +262,7 @@ def test_replayed_job_chunks_converge_to_the_same_scores(faults, clean_scores, r
     faults.proxy.configure(0.0, seed=0)  # the outage is over: SQS keeps redelivering
     assert worker(faults, "drain", "5")["left"] == 0
     assert worker(faults, "scores", direct=True) == clean
-    print(f"faults: {json.dumps({'test': 'job_replays', **injected, **faulty})}")
+    report("job_replays", rate, injected, **faulty)
 
 
 # --- the retry budget, call by call -----------------------------------------------------------

@@ -286,3 +286,38 @@ def test_every_suppression_in_the_template_has_a_reason_and_is_documented(templa
     assert set(suppressed) == {s.check for s in hardening.all_suppressions()}
     # no blanket suppression of the checks the template is meant to pass
     assert not {"CKV_AWS_28", "CKV_AWS_111", "CKV_AWS_115", "CKV_AWS_73"} & set(suppressed)
+
+
+def _gateway_body(template_text: str, gateway_message: str) -> dict:
+    """What API Gateway would send: the template with $context.error.messageString filled in."""
+    return json.loads(template_text.replace("$context.error.messageString",
+                                            json.dumps(gateway_message)))
+
+
+@pytest.mark.parametrize(("response_type", "status", "code"), [
+    ("MISSING_AUTHENTICATION_TOKEN", "404", "not_found"),
+    ("REQUEST_TOO_LARGE", "413", "body_too_large"),
+    ("THROTTLED", "429", "too_many_requests"),
+    ("INTEGRATION_TIMEOUT", "503", "timeout"),
+    ("DEFAULT_4XX", None, "bad_request"),
+    ("DEFAULT_5XX", None, "gateway_error"),
+])
+def test_the_gateways_own_answers_are_in_the_one_error_shape(template, response_type, status,
+                                                              code):
+    api = template["Resources"][hardening.API]["Properties"]
+    response = api["GatewayResponses"][response_type]
+    assert response.get("StatusCode") == status
+    body = _gateway_body(response["ResponseTemplates"]["application/json"], 'say "why"')
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code
+    headers = response["ResponseParameters"]["Headers"]
+    assert headers["Access-Control-Allow-Origin"] == {"Fn::Sub": "'${CorsAllowOrigin}'"}
+
+
+def test_an_unknown_path_is_answered_as_the_local_server_answers_it(template):
+    from chalicelib.errors import UNKNOWN_ROUTE
+
+    response = template["Resources"][hardening.API]["Properties"]["GatewayResponses"][
+        "MISSING_AUTHENTICATION_TOKEN"]
+    body = _gateway_body(response["ResponseTemplates"]["application/json"], "ignored")
+    assert body == UNKNOWN_ROUTE
