@@ -56,6 +56,8 @@ videos, creators, distribution and the Chuanliu plan.
   for the next one (null on the last page).
 - **Money** is integer fen (分); times are ISO 8601 UTC with milliseconds; business days are
   YYYY-MM-DD in Asia/Shanghai.
+- **Numbers**: counts are integers; every other number is rounded to the places its schema
+  states as `x-decimals` (rates 4, scores and points 3, percentages 1).
 """
 
 SECURITY_SCHEMES = {

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from chalicelib.domain.ids import MAX_SKUS_PER_PRODUCT, sku_id_for
+from chalicelib.domain.numbers import RATE_DECIMALS, STAR_DECIMALS, ratio
 
 LOW_STOCK_MAX = 5  # at or below this a SKU shows "仅剩 N 件"
 MAX_BUNDLES_PER_SHOP = 20  # bundle summaries live on the shop item, which must stay small
@@ -74,11 +75,11 @@ class RatingSummary:
 
     @property
     def average(self) -> float | None:
-        return round(self.total_stars / self.count, 2) if self.count else None
+        return ratio(self.total_stars, self.count, STAR_DECIMALS)
 
     @property
     def low_share(self) -> float | None:
-        return round(self.low_count / self.count, 4) if self.count else None
+        return ratio(self.low_count, self.count, RATE_DECIMALS)
 
 
 @dataclass

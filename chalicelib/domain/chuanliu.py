@@ -48,6 +48,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from chalicelib.domain.clock import business_day
+from chalicelib.domain.numbers import PERCENT_DECIMALS
 from chalicelib.domain.orders import Channel, Order
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -209,7 +210,8 @@ def increment_pct(stats: GroupStats) -> float | None:
         return None
     treated = Fraction(stats.treated_gmv_fen, stats.treated_size)
     holdout = Fraction(stats.holdout_gmv_fen, stats.holdout_size)
-    return float(_half_up((treated - holdout) / holdout * 100, Decimal("0.1")))
+    return float(_half_up((treated - holdout) / holdout * 100,
+                          Decimal(1).scaleb(-PERCENT_DECIMALS)))
 
 
 def _half_up(value: Fraction, quantum: Decimal) -> Decimal:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import ranking
+from chalicelib.domain.numbers import RATE_DECIMALS, SCORE_DECIMALS, rounded
 from chalicelib.domain.ranking import DEFAULT_RANKING, RankingConfig
 from chalicelib.domain.score_display import format_score
 from chalicelib.domain.scores import DEFAULT_SCORE_CONFIG, ScoreConfig
@@ -40,7 +41,7 @@ class Eligibility:
 
     def to_dict(self) -> dict[str, Any]:
         return {"eligible": self.eligible, "reason": self.reason, "reason_zh": self.reason_zh,
-                "threshold": self.threshold}
+                "threshold": rounded(self.threshold, SCORE_DECIMALS)}
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class Threshold:
     unlocks: tuple[str, ...]  # every lever unlocked at this value
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "name": self.name, "unlocks": list(self.unlocks)}
+        return {"value": rounded(self.value, SCORE_DECIMALS), "name": self.name,
+                "unlocks": list(self.unlocks)}
 
 
 def _check(subject: str, score: float | None, threshold: float, what: tuple[str, str],
@@ -215,9 +217,10 @@ def shop_eligibility(shop_score: float | None, config: ScoreConfig = DEFAULT_SCO
     """Every lever for a shop, JSON-ready."""
     nxt = next_threshold(shop_score, config)
     return {
-        "score": shop_score,
+        "score": rounded(shop_score, SCORE_DECIMALS),
         "display": format_score(shop_score),
-        "traffic_multiplier": traffic_multiplier(shop_score, ranking_config),
+        "traffic_multiplier": rounded(traffic_multiplier(shop_score, ranking_config),
+                                      RATE_DECIMALS),
         "campaigns": {c: campaign_eligibility(shop_score, c, config).to_dict()
                       for c in (REGULAR, MAJOR)},
         "subsidy": shop_subsidy_eligibility(shop_score, config).to_dict(),
@@ -232,9 +235,10 @@ def creator_eligibility(creator_score: float | None,
     """Every lever for a creator, JSON-ready."""
     nxt = next_threshold(creator_score, config, subject=CREATOR)
     return {
-        "score": creator_score,
+        "score": rounded(creator_score, SCORE_DECIMALS),
         "display": format_score(creator_score),
-        "traffic_multiplier": traffic_multiplier(creator_score, ranking_config),
+        "traffic_multiplier": rounded(traffic_multiplier(creator_score, ranking_config),
+                                      RATE_DECIMALS),
         "campaigns": {c: campaign_eligibility(creator_score, c, config, subject=CREATOR)
                       .to_dict() for c in (REGULAR, MAJOR)},
         "rights": {k: v.to_dict()

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from chalicelib.domain import ids
 from chalicelib.domain.catalog import Bundle, Product, Shop
+from chalicelib.domain.clock import to_iso
 
 MAX_LINE_QUANTITY = 99
 MAX_CHECKOUT_LINES = 25
@@ -16,6 +17,11 @@ MAX_TRANSACTION_ACTIONS = 100
 PAYMENT_WINDOW_MS = 30 * 60 * 1000
 AUTO_COMPLETE_AFTER_MS = 7 * 24 * 60 * 60 * 1000
 DUE_SHARDS = 8  # due-work index partitions, so a flash sale's deadlines do not share one key
+# How far past our clock a carrier's event time may lie. Clocks drift by seconds and a feed
+# entry leaves after the scan it reports, so a few minutes cover honest senders; beyond that the
+# time is wrong, and taking it would push the auto-complete deadline out and file the delivery
+# under a day that has not come (the store experience score counts deliveries by day).
+MAX_CARRIER_CLOCK_SKEW_MS = 5 * 60 * 1000
 
 
 class OrderStatus(StrEnum):
@@ -88,6 +94,41 @@ def next_status(status: OrderStatus, action: Action) -> OrderStatus:
 def due_bucket(kind: str, order_id: str) -> str:
     """A sparse-index partition for work due on this order ("payment" or "completion")."""
     return f"{kind}#{zlib.crc32(order_id.encode()) % DUE_SHARDS}"
+
+
+class EventTimeError(ValueError):
+    """A carrier's event time that contradicts the order: `code` says how."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+COLLECTED, DELIVERED = "collected", "delivered"  # what a carrier reports
+
+
+def check_carrier_time(order: Order, event_type: str, at: int, now: int) -> None:
+    """A carrier event at `at` must keep shipped ≤ collected ≤ delivered and lie no more than
+    MAX_CARRIER_CLOCK_SKEW_MS past `now`; raises EventTimeError otherwise. A repeat of an event
+    already taken passes (its time was checked the first time against the same order)."""
+    if at > now + MAX_CARRIER_CLOCK_SKEW_MS:
+        raise EventTimeError("event_time_in_future",
+                             f"{event_type} at {to_iso(at)} is more than "
+                             f"{MAX_CARRIER_CLOCK_SKEW_MS // 60_000} minutes in the future")
+    earliest = [("shipped", order.shipped_at)]
+    if event_type == DELIVERED:
+        earliest.append(("collected", order.collected_at))
+    latest = [("delivered", order.delivered_at)] if event_type == COLLECTED else []
+    for name, moment in earliest:
+        if moment is not None and at < moment:
+            raise EventTimeError("event_time_out_of_order",
+                                 f"{event_type} at {to_iso(at)} is before the order was "
+                                 f"{name} at {to_iso(moment)}")
+    for name, moment in latest:
+        if moment is not None and at > moment:
+            raise EventTimeError("event_time_out_of_order",
+                                 f"{event_type} at {to_iso(at)} is after the order was "
+                                 f"{name} at {to_iso(moment)}")
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 from chalicelib.domain.clock import DAY_MS, business_day
+from chalicelib.domain.numbers import RATE_DECIMALS, ratio
 
-RATE_DECIMALS = 4
 DEFAULT_REPORT_DAYS = 7
 MAX_REPORT_DAYS = 92
 RATES_WINDOW_DAYS = 30
@@ -53,7 +53,7 @@ def split_slot(slot: str) -> tuple[str, str]:
 
 
 def rate(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, RATE_DECIMALS) if denominator else None
+    return ratio(numerator, denominator, RATE_DECIMALS)
 
 
 def report_rows(rows: dict[tuple[str, str], Counts]) -> list[dict]:

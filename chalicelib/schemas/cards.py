@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.numbers import SCORE_DECIMALS
+
 
 class ProductCard(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -18,7 +20,9 @@ class ProductCard(BaseModel):
     list_price_fen: int | None = Field(description="that SKU's list price, when it has one")
     sales_30d: int
     in_stock: bool
-    score: float | None = Field(description="product score 0–5, null while 暂无分")
+    score: float | None = Field(description=f"product score 0–5, {SCORE_DECIMALS} decimals, "
+                                            "null while 暂无分",
+                                json_schema_extra={"x-decimals": SCORE_DECIMALS})
     matched: list[str] | None = Field(
         default=None, description="search only: how it matched (word, pinyin, initials, "
                                   "bigram, fuzzy)")

@@ -6,7 +6,9 @@ clients can rely on them. They are never imported on a request path: only the do
 tests and the fuzzing read them, so their import cost is not part of a cold start.
 
 Conventions: times are ISO 8601 UTC strings with milliseconds ("2026-05-01T12:00:00.000Z"),
-business days are "YYYY-MM-DD" in Asia/Shanghai, money is integer fen, counts are integers.
+business days are "YYYY-MM-DD" in Asia/Shanghai, money is integer fen, counts are integers, and
+every other number is rounded to its kind's places (chalicelib/domain/numbers.py), which its
+schema states as `x-decimals` (docs/openapi.md, "Numbers in answers").
 Fields a view leaves out for some callers have a default (so they are not `required`); fields it
 always sends but may set to null are `X | None` without a default.
 """
@@ -20,6 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.domain.after_sales import CaseReason, CaseStatus, CaseType
 from chalicelib.domain.catalog import ProductStatus, StockState
 from chalicelib.domain.commissions import EntryState
+from chalicelib.domain.numbers import (
+    PERCENT_DECIMALS,
+    RATE_DECIMALS,
+    SCORE_DECIMALS,
+    SCORE_RATE_DECIMALS,
+    STAR_DECIMALS,
+    WEIGHTED_COUNT_DECIMALS,
+)
 from chalicelib.domain.orders import Channel, OrderStatus, Scene
 from chalicelib.domain.shelf import ShelfSort
 from chalicelib.schemas.cards import ProductCard
@@ -31,6 +41,24 @@ Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$",
 ScoreDay = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$",
                                 description="the UTC day a score was computed for, YYYY-MM-DD")]
 Fen = Annotated[int, Field(description="integer fen (分)")]
+
+
+def _places(places: int, what: str):
+    """A rounded figure: its places in the description and, for clients and tests, as
+    `x-decimals` (tests/api/test_api_contract.py checks real answers against it)."""
+    return Field(description=f"{what}, {places} decimals",
+                 json_schema_extra={"x-decimals": places})
+
+
+Rate = Annotated[float, _places(RATE_DECIMALS, "a rate, share, weight or multiplier")]
+ScoreFigure = Annotated[float, _places(SCORE_DECIMALS, "a score or points, 0–5")]
+ScoreRate = Annotated[float, _places(SCORE_RATE_DECIMALS, "a rate as scored "
+                                     "(handling_hours: hours)")]
+Stars = Annotated[float, _places(STAR_DECIMALS, "average stars, 1–5")]
+Percent = Annotated[float, _places(PERCENT_DECIMALS, "a percentage")]
+WeightedCount = Annotated[int | float, _places(
+    WEIGHTED_COUNT_DECIMALS, "a counter: an integer for shops and products; for creators "
+    "recency-weighted")]
 Specs = dict[str, str]
 Item = TypeVar("Item")
 
@@ -78,7 +106,8 @@ class ErrorBody(ResponseModel):
 # --- shops -------------------------------------------------------------------------------------
 
 class ShopScores(ResponseModel):
-    store_experience: float | None = Field(description="the shop score 0–5, null while 暂无分")
+    store_experience: ScoreFigure | None = Field(
+        description="the shop score 0–5, 3 decimals, null while 暂无分")
 
 
 class ShopSummary(ResponseModel):
@@ -117,8 +146,9 @@ class PriceRange(ResponseModel):
 
 class Rating(ResponseModel):
     count: int
-    average: float | None = Field(description="stars, 2 decimals; null without reviews")
-    low_share: float | None = Field(description="share of 1–2★ reviews")
+    average: Stars | None = Field(description="2 decimals; null without reviews")
+    low_share: Rate | None = Field(description="share of 1–2★ reviews, 4 decimals; null without "
+                                     "reviews")
 
 
 class ShopperSku(ResponseModel):
@@ -150,7 +180,7 @@ class _ProductFields(ResponseModel):
     attributes: dict[str, str]
     always_available: bool
     price_range: PriceRange
-    score: float | None
+    score: ScoreFigure | None
     score_display: str = Field(description='one decimal rounded down, or "暂无分"')
     created_at: Instant
     updated_at: Instant
@@ -595,8 +625,9 @@ class SceneRow(ResponseModel):
     store_visits: int
     orders: int
     gmv_fen: Fen
-    ctr: float | None = Field(description="clicks / impressions, rounded; null without any")
-    cvr: float | None = Field(description="orders / clicks, rounded; null without any")
+    ctr: Rate | None = Field(description="clicks / impressions, 4 decimals; null without "
+                                "impressions")
+    cvr: Rate | None = Field(description="orders / clicks, 4 decimals; null without clicks")
 
 
 class ScenesReport(ResponseModel):
@@ -624,18 +655,19 @@ class AttributionReport(ResponseModel):
 # --- scores, creators, campaigns ---------------------------------------------------------------
 
 class Dimension(ResponseModel):
-    points: float
-    weight: float
+    points: ScoreFigure
+    weight: Rate
 
 
 class Metric(ResponseModel):
-    value: float | None
-    smoothed: float
-    points: float
-    weight: float
+    value: ScoreRate | None = Field(description="the raw rate, 6 decimals; null without a "
+                                     "denominator")
+    smoothed: ScoreRate
+    points: ScoreFigure
+    weight: Rate
     dimension: str
-    numerator: float
-    denominator: float
+    numerator: WeightedCount
+    denominator: WeightedCount
     higher_is_better: bool
 
 
@@ -643,25 +675,25 @@ class Improvement(ResponseModel):
     metric: str
     dimension: str
     higher_is_better: bool
-    rate: float
-    target_rate: float
-    change: float
-    points: float
-    target_points: float
-    effort: float
+    rate: ScoreRate
+    target_rate: ScoreRate
+    change: ScoreRate
+    points: ScoreFigure
+    target_points: ScoreFigure
+    effort: Rate = Field(description="|change| as a share of the band's span, 4 decimals")
 
 
 class Loss(ResponseModel):
     metric: str
     dimension: str
-    points: float
-    loss: float
-    gain: float
+    points: ScoreFigure
+    loss: ScoreFigure = Field(description="points of the total this metric costs, 3 decimals")
+    gain: ScoreFigure
     improvement: Improvement | None
 
 
 class Threshold(ResponseModel):
-    value: float
+    value: ScoreFigure
     name: str
     unlocks: list[str]
 
@@ -672,7 +704,7 @@ class NextStep(Threshold):
 
 class ScoreHistoryDay(ResponseModel):
     day: ScoreDay
-    total: float | None
+    total: ScoreFigure | None
     display: str
 
 
@@ -680,10 +712,10 @@ class ScoreView(ResponseModel):
     """Totals and dimensions for anyone; `metrics`, `biggest_losses`, `next_threshold` and
     `history` for the scored shop's owner or the creator only."""
 
-    total: float | None
+    total: ScoreFigure | None
     display: str
     as_of: ScoreDay | None
-    sample_orders: float
+    sample_orders: int = Field(description="mature delivered orders in the window (unweighted)")
     dimensions: dict[str, Dimension]
     metrics: dict[str, Metric] | None = None
     biggest_losses: list[Loss] | None = None
@@ -705,7 +737,7 @@ class Eligibility(ResponseModel):
     eligible: bool
     reason: str
     reason_zh: str
-    threshold: float | None
+    threshold: ScoreFigure | None
 
 
 class CampaignEligibility(ResponseModel):
@@ -715,9 +747,9 @@ class CampaignEligibility(ResponseModel):
 
 class ShopEligibility(ResponseModel):
     shop_id: str
-    score: float | None
+    score: ScoreFigure | None
     display: str
-    traffic_multiplier: float
+    traffic_multiplier: Rate
     campaigns: CampaignEligibility
     subsidy: Eligibility
     rights: dict[str, Eligibility] = Field(description="badge, faster_settlement, "
@@ -726,9 +758,9 @@ class ShopEligibility(ResponseModel):
 
 
 class CreatorEligibility(ResponseModel):
-    score: float | None
+    score: ScoreFigure | None
     display: str
-    traffic_multiplier: float
+    traffic_multiplier: Rate
     campaigns: CampaignEligibility
     rights: dict[str, Eligibility] = Field(description="badge, faster_settlement, "
                                                        "paid_traffic")
@@ -741,7 +773,7 @@ class Creator(ResponseModel):
     bio: str | None
     avatar_url: str | None
     created_at: Instant
-    score: float | None
+    score: ScoreFigure | None
     score_display: str
     eligibility: CreatorEligibility
 
@@ -750,9 +782,9 @@ class Campaign(ResponseModel):
     campaign_id: str
     name: str
     kind: str = Field(json_schema_extra={"enum": ["regular", "major"]})
-    min_shop_score: float
-    min_product_score: float | None
-    min_creator_score: float
+    min_shop_score: ScoreFigure
+    min_product_score: ScoreFigure | None
+    min_creator_score: ScoreFigure
     starts_at: Instant
     ends_at: Instant
     shop_eligibility: Eligibility | None = Field(
@@ -766,7 +798,7 @@ class CampaignPage(Page[Campaign]):
 class Enrollment(ResponseModel):
     campaign_id: str
     entity: str = Field(description="what enrolled: shop#…, product#… or creator#…")
-    score: float | None
+    score: ScoreFigure | None
     checks: list[Eligibility]
 
 
@@ -856,7 +888,9 @@ class ChuanliuReport(ResponseModel):
     treated_gmv_fen: Fen
     holdout_gmv_fen: Fen
     gmv_per_buyer_fen: PerBuyer
-    increment_pct: float | None = Field(description="treated vs holdout GMV per buyer, %")
+    increment_pct: Percent | None = Field(
+        description="treated vs holdout GMV per buyer, %, 1 decimal (halves away "
+                    "from zero)")
     credits_issued: int
     pool: CreditPool
 

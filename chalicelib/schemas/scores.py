@@ -5,13 +5,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from chalicelib.domain import clock
 from chalicelib.schemas.common import RequestModel, Url, text
 from chalicelib.schemas.orders import Instant
 
-Score = Annotated[float, Field(ge=0, le=5, strict=False)]
+
+def _one_decimal(value: float) -> float:
+    # Shown scores are floored to one decimal, so a threshold with one decimal is passed by
+    # exactly the scores that show at least it (docs/scores.md); 4.55 would split "4.5".
+    if round(value, 1) != value:
+        raise ValueError("a score threshold has at most one decimal")
+    return value
+
+
+Score = Annotated[float, Field(ge=0, le=5, strict=False, description="0–5, at most one decimal"),
+                AfterValidator(_one_decimal)]
 
 
 class CreatorCreate(RequestModel):

@@ -11,17 +11,20 @@ from chalicelib.domain.clock import from_datetime, now_ms
 from chalicelib.domain.events import EventType, order_event
 from chalicelib.domain.orders import (
     AUTO_COMPLETE_AFTER_MS,
+    COLLECTED,
     MAX_CHECKOUT_LINES,
     MAX_TRANSACTION_ACTIONS,
     PAYMENT_WINDOW_MS,
     Action,
     CheckoutError,
+    EventTimeError,
     IllegalTransition,
     LineRequest,
     Order,
     OrderStatus,
     Source,
     build_order_lines,
+    check_carrier_time,
     due_bucket,
     merge_lines,
     next_status,
@@ -305,8 +308,14 @@ def carrier_event(event: schemas.CarrierEvent) -> Order:
     order = order_store.get_order(event.order_id)
     if order is None or order.tracking_number != event.tracking_number:
         raise NotFound("no shipment with this tracking number", code="shipment_not_found")
-    at = from_datetime(event.at)
-    if event.type == "collected":
+    at, now = from_datetime(event.at), now_ms()
+    try:
+        check_carrier_time(order, event.type, at, now)
+    except EventTimeError as error:
+        # refused before any write: no state, deadline or score input moves
+        raise Unprocessable(str(error), code=error.code,
+                            details=[{"field": "at", "message": str(error)}]) from error
+    if event.type == COLLECTED:
         if order.collected_at is not None:
             return order  # a repeated feed entry changes nothing
         _move(lambda: order_store.update_fields(
@@ -315,7 +324,7 @@ def carrier_event(event: schemas.CarrierEvent) -> Order:
                         hours_after_shipping=round((at - order.shipped_at) / 3_600_000, 2)),
             condition=OrderModel.collected_at.does_not_exist()))
     elif order.status is OrderStatus.SHIPPED:
-        _transition(order, Action.DELIVER, at,
+        _transition(order, Action.DELIVER, now,
                     set_fields={"delivered_at": at},
                     event=order_event(EventType.ORDER_DELIVERED, order, at,
                                       paid_at=order.paid_at, collected_at=order.collected_at),

@@ -9,9 +9,20 @@ from chalicelib.auth import Principal, Role, require_owner, require_role
 from chalicelib.domain import gates, ids
 from chalicelib.domain.aggregation import creator_key, product_key, shop_key
 from chalicelib.domain.clock import day_to_iso, from_datetime, now_ms, to_iso
+from chalicelib.domain.numbers import (
+    RATE_DECIMALS,
+    SCORE_DECIMALS,
+    SCORE_RATE_DECIMALS,
+    count_or_weighted,
+    rounded,
+    whole,
+)
 from chalicelib.domain.score_display import format_score
 from chalicelib.domain.scores import (
     DEFAULT_SCORE_CONFIG,
+    Improvement,
+    Loss,
+    MetricResult,
     ScoreResult,
     biggest_losses,
     plan_to_reach,
@@ -59,22 +70,62 @@ def _score_view(entity: str, detailed: bool) -> dict:
                 "sample_orders": 0, "dimensions": {}}
     result = ScoreResult.from_dict(stored)
     view = {
-        "total": result.total,
+        "total": _score(result.total),
         "display": result.display,
         "as_of": day_to_iso(stored["day"]),
-        "sample_orders": round(result.sample_orders, 2),
-        "dimensions": {name: {"points": round(d.points, 3), "weight": d.weight}
+        "sample_orders": whole(result.sample_orders),  # unweighted, creators' too
+        "dimensions": {name: {"points": _score(d.points), "weight": _share(d.weight)}
                        for name, d in result.dimensions.items()},
     }
     if detailed:
-        view["metrics"] = {name: metric.to_dict() for name, metric in result.metrics.items()}
-        view["biggest_losses"] = [loss.to_dict() for loss in biggest_losses(result, CONFIG)]
+        view["metrics"] = {name: _metric_view(metric)
+                           for name, metric in result.metrics.items()}
+        view["biggest_losses"] = [_loss_view(loss) for loss in biggest_losses(result, CONFIG)]
         view["next_threshold"] = _next_step(result)
         view["history"] = [
-            {"day": day_to_iso(snapshot["day"]), "total": snapshot["total"],
+            {"day": day_to_iso(snapshot["day"]), "total": _score(snapshot["total"]),
              "display": format_score(snapshot["total"])}
             for snapshot in score_store.history(entity, HISTORY_DAYS)]
     return view
+
+
+# The breakdown is stored and used exact; answers round each figure to its kind's precision
+# (chalicelib/domain/numbers.py): points 3 decimals, weights and efforts 4, rates 6.
+
+def _score(value: float | None) -> float | None:
+    return rounded(value, SCORE_DECIMALS)
+
+
+def _share(value: float) -> float:
+    return rounded(value, RATE_DECIMALS)
+
+
+def _rate(value: float | None) -> float | None:
+    return rounded(value, SCORE_RATE_DECIMALS)
+
+
+def _metric_view(metric: MetricResult) -> dict:
+    return {"value": _rate(metric.value), "smoothed": _rate(metric.smoothed),
+            "points": _score(metric.points), "weight": _share(metric.weight),
+            "dimension": metric.dimension,
+            "numerator": count_or_weighted(metric.numerator),
+            "denominator": count_or_weighted(metric.denominator),
+            "higher_is_better": metric.higher_is_better}
+
+
+def _improvement_view(step: Improvement) -> dict:
+    return {"metric": step.metric, "dimension": step.dimension,
+            "higher_is_better": step.higher_is_better, "rate": _rate(step.rate),
+            "target_rate": _rate(step.target_rate), "change": _rate(step.change),
+            "points": _score(step.points), "target_points": _score(step.target_points),
+            "effort": _share(step.effort)}
+
+
+def _loss_view(loss: Loss) -> dict:
+    return {"metric": loss.metric, "dimension": loss.dimension, "points": _score(loss.points),
+            "loss": _score(loss.loss), "gain": _score(loss.gain),
+            "improvement": None if loss.improvement is None
+            else _improvement_view(loss.improvement)}
 
 
 def _next_step(result: ScoreResult) -> dict | None:
@@ -84,7 +135,7 @@ def _next_step(result: ScoreResult) -> dict | None:
     if threshold is None or result.total is None:
         return None
     plan = plan_to_reach(result, threshold.value, CONFIG)
-    return {**threshold.to_dict(), "plan": [step.to_dict() for step in plan]}
+    return {**threshold.to_dict(), "plan": [_improvement_view(step) for step in plan]}
 
 
 def shop_eligibility(shop_id: str) -> dict:

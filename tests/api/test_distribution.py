@@ -65,7 +65,7 @@ def place(api, items, key, creator_id="c1", buyer="u1"):
 
 
 def deliver_now(api, order_id, clock):
-    """Shipped, then delivered at the clock's time (the shared helper delivers in 2030)."""
+    """Shipped, then delivered at the frozen clock's time."""
     ship(api, order_id)
     event = {"event_id": f"d-{order_id}", "order_id": order_id,
              "tracking_number": f"SF{order_id[-6:]}", "type": "delivered",

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from chalicelib.domain.clock import now_ms, to_iso
 from chalicelib.settings import get_settings
 from chalicelib.signatures import sign
 from chalicelib.store.events import EventModel
@@ -70,7 +71,7 @@ def deliver(api, order_id):
     ship(api, order_id)
     event = {"event_id": f"d-{order_id}", "order_id": order_id,
              "tracking_number": f"SF{order_id[-6:]}", "type": "delivered",
-             "at": "2030-01-02T00:00:00Z"}
+             "at": to_iso(now_ms())}
     raw = json.dumps(event)
     status, body = api.call("post", "/carriers/events", raw=raw, headers={
         "X-Signature": sign(get_settings().carrier_secret, raw.encode())})
