@@ -1,4 +1,4 @@
-"""What the scores gate (DOMAIN.md "What the scores gate"), as pure functions. No I/O.
+"""What the scores gate (docs/scores.md "What the scores gate"), as pure functions. No I/O.
 
 Every threshold comes from ScoreConfig. Scores are compared as stored (3 decimals) with ≥, so a
 score exactly on a threshold passes, and, because the shown score is floored to one decimal, a

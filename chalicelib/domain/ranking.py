@@ -1,4 +1,4 @@
-"""Ranking on shelves: expected value per impression, weighted by quality (DOMAIN.md).
+"""Ranking on shelves: expected value per impression, weighted by quality (docs/scores.md).
 
 S = CTR̂ · CVR̂ · price^β · Q_product · Q_shop · boost, with Bayesian-averaged rates so a product
 with ten impressions is neither first nor last, Q the traffic multiplier the scores give, and

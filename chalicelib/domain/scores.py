@@ -1,4 +1,4 @@
-"""The three scores (DOMAIN.md "The three scores"), as pure functions. No I/O.
+"""The three scores (docs/scores.md), as pure functions. No I/O.
 
 store experience score (店铺体验分, shop), selling reputation score (带货口碑分, creator) and
 product score (商品分, product) are all built the same way:

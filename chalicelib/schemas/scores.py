@@ -33,7 +33,7 @@ class CreatorCreate(RequestModel):
 class CampaignCreate(RequestModel):
     name: text(60)
     kind: Literal["regular", "major"]
-    # thresholds default to the platform's gates for the kind (DOMAIN.md) when not given
+    # thresholds default to the platform gates of the kind (docs/scores.md) when not given
     min_shop_score: Score | None = None
     min_product_score: Score | None = None
     min_creator_score: Score | None = None
