@@ -7,7 +7,7 @@ STAGE  ?= prod
 ROLE   ?= merchant
 SUB    ?= m1
 
-.PHONY: install run test lint token package bench jobs clean
+.PHONY: install run test lint token package bench jobs clean fuzz
 
 # Install progress goes to stderr, so `TOKEN=$$(make -s token ...)` captures only the token.
 # pip stays below 26.3, which chalice 1.34 does not accept.
@@ -28,13 +28,22 @@ run: install  ## moto DynamoDB + tables + demo data + chalice local on 127.0.0.1
 jobs: install  ## each scheduled job once, now: against a running `make run`, else its own moto
 	@$(PY) -m local.jobs
 
+# The fuzz runs (tests/fuzz): one worker (chalice local shares app.current_request across its
+# threads), with schemathesis' plugin, which pyproject.toml leaves out of the suite's runs.
+FUZZ := HYPOTHESIS_STORAGE_DIRECTORY=build/hypothesis $(PY) -m pytest tests/fuzz -p schemathesis -p no:xdist -p no:cacheprovider
+
 # CI's pass injects DynamoDB faults at 10 %; `make faults` runs them at 10 % and 30 %.
-test: install  ## lint, then the whole suite
+test: install  ## lint, the whole suite, a bounded fuzz pass (tests/fuzz), the template scans
 	@echo "==> ruff"
 	@$(VENV)/bin/ruff check .
 	@echo "==> pytest"
 	@SHELF_FAULT_RATES=$${SHELF_FAULT_RATES:-0.1} $(PY) -m pytest -n 2 -q
+	@echo "==> fuzz, bounded: every operation, on its own make run (ports 8300/8301)"
+	@SHELF_FUZZ=bounded $(FUZZ) -q
 	@$(MAKE) --no-print-directory scan
+
+fuzz: install  ## schemathesis on every operation and role, on its own make run (8300/8301)
+	@SHELF_FUZZ=full $(FUZZ) -v $(FUZZ_ARGS)
 
 lint: install
 	@$(VENV)/bin/ruff check .

@@ -8,7 +8,7 @@ from pydantic import Field, StrictBool, StrictInt, StringConstraints, model_vali
 
 from chalicelib.domain.catalog import ProductStatus
 from chalicelib.domain.ids import MAX_SKUS_PER_PRODUCT
-from chalicelib.schemas.common import Fen, RequestModel, Url, text
+from chalicelib.schemas.common import Fen, PatchModel, RequestModel, Url, text
 
 # "#" separates the parts of a shelf key, so a category cannot contain it.
 Category = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"^[^#]+$")]
@@ -26,16 +26,10 @@ class ShopCreate(RequestModel):
     logo_url: Url | None = None
 
 
-class ShopPatch(RequestModel):
-    name: text(30) | None = None
-    description: text(500, min_length=0) | None = None
-    logo_url: Url | None = None
-
-    @model_validator(mode="after")
-    def _not_empty(self):
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        return self
+class ShopPatch(PatchModel):
+    name: text(30) = None
+    description: text(500, min_length=0) = None
+    logo_url: Url | None = None  # null removes the logo
 
 
 class SkuIn(RequestModel):
@@ -79,22 +73,14 @@ class ProductCreate(RequestModel):
         return self
 
 
-class ProductPatch(RequestModel):
-    title: text(60) | None = None
-    description: text(5000, min_length=0) | None = None
-    category: Category | None = None
-    images: Annotated[list[Url], Field(max_length=9)] | None = None
-    attributes: Annotated[dict[text(20), text(100)], Field(max_length=30)] | None = None
-    always_available: StrictBool | None = None
-    status: Status | None = None
-
-    @model_validator(mode="after")
-    def _not_empty(self):
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        if any(getattr(self, name) is None for name in self.model_fields_set):
-            raise ValueError("fields cannot be set to null")
-        return self
+class ProductPatch(PatchModel):
+    title: text(60) = None
+    description: text(5000, min_length=0) = None
+    category: Category = None
+    images: Annotated[list[Url], Field(max_length=9)] = None
+    attributes: Annotated[dict[text(20), text(100)], Field(max_length=30)] = None
+    always_available: StrictBool = None
+    status: Status = None
 
 
 class SkusAdd(RequestModel):
@@ -106,17 +92,15 @@ class SkusAdd(RequestModel):
         return self
 
 
-class SkuPatch(RequestModel):
-    specs: Specs | None = None
-    price_fen: Fen | None = None
-    list_price_fen: Fen | None = None
-    stock: Stock | None = None
-    stock_delta: Annotated[StrictInt, Field(ge=-10_000_000, le=10_000_000)] | None = None
+class SkuPatch(PatchModel):
+    specs: Specs = None
+    price_fen: Fen = None
+    list_price_fen: Fen | None = None  # null removes the list price
+    stock: Stock = None
+    stock_delta: Annotated[StrictInt, Field(ge=-10_000_000, le=10_000_000)] = None
 
     @model_validator(mode="after")
     def _one_stock_change(self):
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
         if self.stock is not None and self.stock_delta is not None:
             raise ValueError("set stock or stock_delta, not both")
         if self.stock_delta == 0:

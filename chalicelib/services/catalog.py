@@ -62,7 +62,7 @@ def get_shop(shop_id: str) -> Shop:
 
 def update_shop(principal: Principal, shop_id: str, request: schemas.ShopPatch) -> Shop:
     shop = owned_shop(principal, shop_id)
-    changes = request.model_dump(include=request.model_fields_set)
+    changes = request.changes()
     return shop_store.update_profile(shop.shop_id, shop.owner_id, changes, now_ms())
 
 
@@ -116,7 +116,7 @@ def create_product(principal: Principal, shop_id: str, request: schemas.ProductC
 
 
 def update_product(principal: Principal, product_id: str, request: schemas.ProductPatch) -> Product:
-    changes = {name: getattr(request, name) for name in request.model_fields_set}
+    changes = request.changes()
     return _edit_product(principal, product_id, lambda product, now: with_changes(
         product, changes, now))
 
@@ -141,7 +141,7 @@ def update_sku(principal: Principal, product_id: str, sku_id: str,
     index = parsed[1]
     if request.stock_delta is not None:
         return _apply_stock_delta(principal, product_id, index, request)
-    sku_changes = request.model_dump(include=request.model_fields_set)
+    sku_changes = request.changes()
 
     def edit(product: Product, now: int) -> Product:
         if index >= len(product.skus):
