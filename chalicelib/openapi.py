@@ -165,6 +165,25 @@ def render(document: dict) -> str:
 
 # --- one operation -----------------------------------------------------------------------------
 
+def referenced_schemas(node, schemas: dict, found: set[str] | None = None) -> set[str]:
+    """Names of the component schemas `node` (any part of a document) refers to, directly or
+    through each other; `schemas` is the document's components/schemas."""
+    found = set() if found is None else found
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name not in found:
+                found.add(name)
+                referenced_schemas(schemas[name], schemas, found)
+        for value in node.values():
+            referenced_schemas(value, schemas, found)
+    elif isinstance(node, list):
+        for value in node:
+            referenced_schemas(value, schemas, found)
+    return found
+
+
 def _operation(operation: Operation, components: Components) -> dict:
     summary, description = _docstring(operation)
     entry: dict[str, Any] = {

@@ -12,6 +12,7 @@ import pytest
 from chalicelib.domain.aggregation import PLATFORM, EntityInfo, category_key, product_key, shop_key
 from chalicelib.domain.clock import DAY_MS, business_day
 from chalicelib.domain.scores import ScoreResult, plan_to_reach
+from chalicelib.openapi import referenced_schemas
 from chalicelib.store import scores as score_store
 from tests.api.behaviour_support import consume, event, post, stream_records
 from tests.api.test_api_contract import Conformance, strict_validator
@@ -52,27 +53,9 @@ class Answers:
 def _response_schemas(document) -> set[str]:
     """The component schemas any answer can reach."""
     schemas = document["components"]["schemas"]
-    found: set[str] = set()
-
-    def visit(node):
-        if isinstance(node, dict):
-            ref = node.get("$ref", "")
-            if ref.startswith("#/components/schemas/"):
-                name = ref.rsplit("/", 1)[1]
-                if name not in found:
-                    found.add(name)
-                    visit(schemas[name])
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    for operations in document["paths"].values():
-        for operation in operations.values():
-            visit(operation["responses"])
-    visit(document["components"]["responses"])
-    return found
+    answers = [operation["responses"] for operations in document["paths"].values()
+               for operation in operations.values()]
+    return referenced_schemas([*answers, document["components"]["responses"]], schemas)
 
 
 def _undocumented_numbers(node, where: str, covered: bool = False) -> list[str]:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import requests
 
+from chalicelib.openapi import referenced_schemas
+
 EXCLUDED_PATHS = ("/ops/clock",)  # the test clock moves every caller's time: not fuzzed
 REQUEST_TIMEOUT = 35.0  # the app's own request cutoff is 28 s
 DEVICE_ID = "fuzz-device-0001"
@@ -163,7 +165,7 @@ def fuzz_document(served: dict, ids: dict[str, list[str]],
                                              for index, value in enumerate(values[:3])}
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if body:
-                request_models |= _referenced(body["schema"], schemas)
+                request_models |= referenced_schemas(body["schema"], schemas)
     for name in request_models:
         properties = schemas[name].get("properties", {})
         for prop, schema in properties.items():
@@ -176,24 +178,6 @@ def fuzz_document(served: dict, ids: dict[str, list[str]],
 
 def _seeded(schema: dict, values: list[str]) -> dict:
     return {"anyOf": [{"type": "string", "enum": list(values)}, schema]}
-
-
-def _referenced(schema, schemas: dict, found: set[str] | None = None) -> set[str]:
-    """The component schemas `schema` refers to, directly or through each other."""
-    found = set() if found is None else found
-    if isinstance(schema, dict):
-        ref = schema.get("$ref", "")
-        if ref.startswith("#/components/schemas/"):
-            name = ref.rsplit("/", 1)[1]
-            if name not in found:
-                found.add(name)
-                _referenced(schemas[name], schemas, found)
-        for value in schema.values():
-            _referenced(value, schemas, found)
-    elif isinstance(schema, list):
-        for value in schema:
-            _referenced(value, schemas, found)
-    return found
 
 
 # --- tallies ---------------------------------------------------------------------------------
