@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 from collections import Counter
 from unittest import mock
@@ -10,6 +11,7 @@ from unittest import mock
 from botocore.client import BaseClient
 
 from chalicelib.auth import issue_token
+from chalicelib.observability import logger
 
 # Token checks read the (test) clock: a module's token is minted at import, on the system clock,
 # and tests move their frozen clock by weeks, so test tokens live a year.
@@ -88,3 +90,14 @@ def pump_stream() -> list[dict]:
         assert event_jobs.handle_stream_batch({"Records": records[start:start + 100]}) == {
             "batchItemFailures": []}
     return records
+
+
+@contextlib.contextmanager
+def captured_logs():
+    """Point the Powertools handler at a buffer (it keeps the stream it was created with)."""
+    buffer = io.StringIO()
+    previous = logger.registered_handler.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        logger.registered_handler.setStream(previous)

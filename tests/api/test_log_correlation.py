@@ -1,23 +1,11 @@
 """Requests served at once, on threads (as `chalice local` serves them), each log their own
 correlation id on every line (chalicelib/observability.py `request_keys`)."""
 
-import contextlib
-import io
 import json
 import threading
 
 from chalicelib.observability import logger
-
-
-@contextlib.contextmanager
-def captured_logs():
-    """Point the Powertools handler at a buffer (it keeps the stream it was created with)."""
-    buffer = io.StringIO()
-    previous = logger.registered_handler.setStream(buffer)
-    try:
-        yield buffer
-    finally:
-        logger.registered_handler.setStream(previous)
+from tests.support import captured_logs
 
 
 def test_overlapping_requests_each_log_their_own_correlation_id(api, monkeypatch):

@@ -1,22 +1,8 @@
 """One request's JSON log lines share its correlation id; another request's do not."""
 
-import contextlib
-import io
 import json
 
-from chalicelib.observability import logger
-from tests.support import bearer, product_body
-
-
-@contextlib.contextmanager
-def captured_logs():
-    """Point the Powertools handler at a buffer (it keeps the stream it was created with)."""
-    buffer = io.StringIO()
-    previous = logger.registered_handler.setStream(buffer)
-    try:
-        yield buffer
-    finally:
-        logger.registered_handler.setStream(previous)
+from tests.support import bearer, captured_logs, product_body
 
 
 def _log_lines(text):

@@ -12,19 +12,11 @@ from tests.oidc_support import (
     USER_SUB,
     deployed_stage,
     hs256_with_public_key,
-    serve_jwks,
     unsigned_token,
 )
 from tests.support import FROZEN_NOW
 
 NOW_S = FROZEN_NOW // 1000
-
-
-@pytest.fixture
-def issuer():
-    with serve_jwks() as served:
-        served.publish("k1")
-        yield served
 
 
 @pytest.fixture

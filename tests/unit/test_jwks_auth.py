@@ -19,7 +19,6 @@ from tests.oidc_support import (
     hs256_with_public_key,
     jwks_clock,
     private_key,
-    serve_jwks,
     unsigned_token,
 )
 from tests.support import FROZEN_NOW
@@ -30,13 +29,6 @@ NOW_S = FROZEN_NOW // 1000
 @pytest.fixture
 def frozen(monkeypatch):
     monkeypatch.setattr(clock, "source", lambda: FROZEN_NOW)
-
-
-@pytest.fixture
-def issuer():
-    with serve_jwks() as served:
-        served.publish("k1")
-        yield served
 
 
 @pytest.fixture
