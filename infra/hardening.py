@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass
 
 from chalicelib import cors
-from chalicelib.errors import UNKNOWN_ROUTE
+from chalicelib.errors import UNKNOWN_ROUTE, PayloadTooLarge, TooManyRequests
 
 # Logical id chalice gives each function (CamelCase of the handler's name) → how it is invoked:
 # "api" (API Gateway, synchronous), "schedule" (EventBridge, asynchronous), "stream" (a
@@ -271,9 +271,9 @@ def api_patch() -> dict:
 # answered 404 (chalice local answers the wrong method 405 method_not_allowed).
 GATEWAY_ANSWERS: dict[str, tuple[int | None, str, str | None]] = {
     "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", UNKNOWN_ROUTE["error"]["message"]),
-    "REQUEST_TOO_LARGE": (413, "body_too_large", "request body is larger than API Gateway's "
+    "REQUEST_TOO_LARGE": (413, PayloadTooLarge.code, "request body is larger than API Gateway's "
                                                  "10 MB"),
-    "THROTTLED": (429, "too_many_requests", "the API is over its request rate: retry later"),
+    "THROTTLED": (429, TooManyRequests.code, "the API is over its request rate: retry later"),
     # The functions answer 503 themselves by 28 s (chalicelib.store.base.request_budget); this is
     # what is left, a function that did not answer within API Gateway's 29 s.
     "INTEGRATION_TIMEOUT": (503, "timeout", "the request did not finish in time: retry later"),
