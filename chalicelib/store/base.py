@@ -43,6 +43,7 @@ a call with this budget, and on the request path the cutoff stops them all.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from contextvars import ContextVar
@@ -214,6 +215,35 @@ def _answerless_errors_have_no_code() -> None:
 
 
 _answerless_errors_have_no_code()
+
+
+_pools: dict[str, object] = {}
+_pools_lock = threading.Lock()
+
+
+def worker_pool(name: str, workers: int):
+    """The container's thread pool `name` for a store's parallel reads (one per process, made
+    on first use). A forked child starts with none: the parent's threads do not survive a fork,
+    and a pool that believes it has idle threads would wait for them forever (`make run`'s
+    preparation forks, `local.lanes`)."""
+    with _pools_lock:
+        pool = _pools.get(name)
+        if pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = _pools[name] = ThreadPoolExecutor(max_workers=workers,
+                                                     thread_name_prefix=name)
+    return pool
+
+
+def _forget_pools_in_child() -> None:
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 
 def save_new(model) -> None:

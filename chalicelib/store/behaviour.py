@@ -14,9 +14,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
-
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
@@ -25,7 +22,7 @@ from chalicelib.domain import behaviour as rules
 from chalicelib.domain import clock
 from chalicelib.domain.behaviour import BehaviourEvent, EventKind
 from chalicelib.domain.clock import DAY_MS
-from chalicelib.store.base import table_meta
+from chalicelib.store.base import table_meta, worker_pool
 
 
 class BehaviourEventModel(Model):
@@ -167,18 +164,13 @@ def category_affinity(actors: list[str], now_ms: int | None = None) -> dict[str,
     if len(actors) == 1:
         rows = [affinity_rows(actors[0])]
     else:
-        rows = list(_pool().map(affinity_rows, actors))
+        rows = list(worker_pool("affinity", 8).map(affinity_rows, actors))
     weights: dict[str, float] = {}
     for actor_rows in rows:
         for category, (clicks, last_at) in actor_rows.items():
             weights[category] = weights.get(category, 0.0) + rules.affinity_weight(
                 clicks, last_at, now)
     return weights
-
-
-@lru_cache(maxsize=1)
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="affinity")
 
 
 def affinity_update(actor: str, category: str, clicks: int, last_at: int):

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.models import Model
@@ -32,7 +30,7 @@ from chalicelib.domain.behaviour import Effects
 from chalicelib.domain.scene_stats import Counts, RatesChange, RatesState
 from chalicelib.store import behaviour as behaviour_store
 from chalicelib.store.aggregates import PROCESSED_MARK_DAYS, ProcessedEventModel
-from chalicelib.store.base import table_meta
+from chalicelib.store.base import table_meta, worker_pool
 from chalicelib.store.transactions import run_transaction
 
 PRIORS_CACHE_MS = 300_000
@@ -139,13 +137,9 @@ def shop_days(shop_id: str, first: str, last: str) -> dict[tuple[str, str], Coun
 def platform_days(first: str, last: str) -> dict[tuple[str, str], Counts]:
     """The platform's rows, its 8 shards read in parallel (one round trip of wall time)."""
     shards = [rules.platform_entity(n) for n in range(rules.PLATFORM_SHARDS)]
-    rows = list(_pool().map(lambda entity: days(entity, first, last), shards))
+    pool = worker_pool("scenes", rules.PLATFORM_SHARDS)
+    rows = list(pool.map(lambda entity: days(entity, first, last), shards))
     return by_day_scene([row for shard_rows in rows for row in shard_rows])
-
-
-@lru_cache(maxsize=1)
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=rules.PLATFORM_SHARDS, thread_name_prefix="scenes")
 
 
 def product_counts_30d(product_id: str, now_ms: int | None = None) -> dict[str, Counts]:

@@ -14,9 +14,6 @@ lexicon of deletion keys (Latin typos), suggestions and index metadata.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
-
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -31,7 +28,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.search import Facts, Posting, TermPostings
-from chalicelib.store.base import batch_get_items, connection, table_meta
+from chalicelib.store.base import batch_get_items, connection, table_meta, worker_pool
 
 HEADER = "#"  # the doc id of a term's header item
 HEADER_IMPACT = 1e15  # above every posting's impact: the header comes first in impact order
@@ -251,19 +248,15 @@ def add_deletion_keys(keys_by_term: dict[str, list[str]]) -> int:
 
 # --- reading ---------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=_PARALLEL_READS, thread_name_prefix="postings")
-
-
 def read_terms(terms: list[str], limit: int, shop_id: str | None = None,
                with_corpus: bool = False) -> tuple[dict[str, TermPostings], int | None]:
     """The header and best `limit` postings of each term: one Query per term, all in
     parallel (one round trip), and with `with_corpus` the corpus size in the same round.
     Within one shop, each Query filters on the shop server-side and looks at up to 1 MB of
     the term's postings."""
-    futures = {term: _pool().submit(_read_term, term, limit, shop_id) for term in terms}
-    corpus = _pool().submit(corpus_size) if with_corpus else None
+    pool = worker_pool("postings", _PARALLEL_READS)
+    futures = {term: pool.submit(_read_term, term, limit, shop_id) for term in terms}
+    corpus = pool.submit(corpus_size) if with_corpus else None
     read = {term: future.result() for term, future in futures.items()}
     return read, corpus.result() if corpus else None
 

@@ -10,9 +10,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
-
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -20,7 +17,7 @@ from pynamodb.models import Model
 from chalicelib.domain import query_log
 from chalicelib.domain.clock import DAY_MS, business_day_start_ms
 from chalicelib.domain.query_log import LoggedQuery
-from chalicelib.store.base import table_meta
+from chalicelib.store.base import table_meta, worker_pool
 
 
 class _LogMeta(table_meta("search_log")):
@@ -97,14 +94,10 @@ def most_searched_many(day: str, after: dict[int, tuple[int, str] | None],
                        limit: int) -> dict[int, tuple[list[LoggedQuery], bool]]:
     """most_searched of the zero-result partition of several shards, in parallel (one round
     trip of wall time, one Query per shard)."""
-    futures = {shard: _pool().submit(most_searched, day, shard, False, limit, start)
+    pool = worker_pool("search-log", query_log.SHARDS)
+    futures = {shard: pool.submit(most_searched, day, shard, False, limit, start)
                for shard, start in after.items()}
     return {shard: future.result() for shard, future in futures.items()}
-
-
-@lru_cache(maxsize=1)
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=query_log.SHARDS, thread_name_prefix="search-log")
 
 
 def _logged(model: SearchLogModel) -> LoggedQuery:
