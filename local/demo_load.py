@@ -20,6 +20,7 @@ from chalicelib.domain.catalog import Product
 from chalicelib.domain.orders import AUTO_COMPLETE_AFTER_MS, Order, OrderStatus, due_bucket
 from chalicelib.store import orders as order_store
 from chalicelib.store import reviews as review_store
+from chalicelib.store.base import apply_update
 from chalicelib.store.products import ProductModel, RatingMap
 from local.demo_shoppers import rating_summaries
 
@@ -67,7 +68,7 @@ def load_reviews(reviews: Iterable[Review], products: Iterable[Product] = ()) ->
             continue
         rating = RatingMap(count=summary.count, total_stars=summary.total_stars,
                            low_count=summary.low_count)
-        ProductModel(product_id).update(actions=[ProductModel.rating.set(rating)],
-                                        condition=ProductModel.product_id.exists())
+        apply_update(ProductModel(product_id), [ProductModel.rating.set(rating)],
+                     ProductModel.product_id.exists())
         updated += 1
     return {"reviews": len(reviews), "ratings_updated": updated}

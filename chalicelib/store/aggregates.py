@@ -18,7 +18,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.domain.aggregation import EntityInfo, Increment
-from chalicelib.store.base import table_meta
+from chalicelib.store.base import apply_update, table_meta
 from chalicelib.store.transactions import run_transaction
 
 ACTIVITY_SHARDS = 16
@@ -128,8 +128,8 @@ def mark_active(entity: EntityInfo, day: int) -> None:
     if entity.category:
         actions.append(EntityModel.category.set(entity.category))
     try:
-        EntityModel(entity.key).update(
-            actions=actions,
+        apply_update(
+            EntityModel(entity.key), actions,
             condition=EntityModel.last_active_day.does_not_exist()
             | (EntityModel.last_active_day < day),
         )

@@ -246,6 +246,16 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 
+def apply_update(model, actions: list, condition=None) -> None:
+    """UpdateItem on `model`'s key, answered with nothing. pynamodb's `Model.update` asks for
+    ALL_NEW and loads the answer into the model: a writer that only needs the change applied
+    (most here) would pay for an answer the size of the item, a product's SKUs and all. Use
+    `Model.update` when the item is read back. Raises pynamodb's UpdateError, as it does."""
+    hash_key, range_key = model._get_hash_range_key_serialized_values()
+    type(model)._get_connection().update_item(hash_key, range_key=range_key, actions=actions,
+                                              condition=condition)
+
+
 def save_new(model) -> None:
     """Put an item whose key is a fresh id (nobody else can write it), safe under retries.
 

@@ -22,7 +22,7 @@ from chalicelib.domain import behaviour as rules
 from chalicelib.domain import clock
 from chalicelib.domain.behaviour import BehaviourEvent, EventKind
 from chalicelib.domain.clock import DAY_MS
-from chalicelib.store.base import table_meta, worker_pool
+from chalicelib.store.base import apply_update, table_meta, worker_pool
 
 
 class BehaviourEventModel(Model):
@@ -126,7 +126,8 @@ def link_device(shopper_id: str, device_id: str, now_ms: int) -> bool:
     """Link a device to a shopper, at most once a day per pair (a later link within the day is
     a failed condition, not an error); True when written."""
     try:
-        DeviceLinkModel(shopper_id, device_id).update(
+        apply_update(
+            DeviceLinkModel(shopper_id, device_id),
             actions=[DeviceLinkModel.linked_at.set(now_ms),
                      DeviceLinkModel.expires_at.set(
                          now_ms // 1000 + rules.LINK_TTL_DAYS * 86400)],

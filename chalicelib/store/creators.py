@@ -8,7 +8,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
-from chalicelib.store.base import table_meta
+from chalicelib.store.base import apply_update, table_meta
 
 
 @dataclass
@@ -59,8 +59,8 @@ def get(creator_id: str) -> Creator | None:
 def set_score(creator_id: str, score: float | None) -> None:
     """Copy the creator's score onto its item; creators who never registered are skipped."""
     try:
-        CreatorModel(creator_id).update(actions=[CreatorModel.score.set(score)],
-                                        condition=CreatorModel.creator_id.exists())
+        apply_update(CreatorModel(creator_id), [CreatorModel.score.set(score)],
+                     CreatorModel.creator_id.exists())
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise

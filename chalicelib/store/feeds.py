@@ -27,7 +27,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from chalicelib.store.base import table_meta
+from chalicelib.store.base import apply_update, table_meta
 
 MAX_ITEMS = 1000
 HEAD_ENTRIES = 100
@@ -164,7 +164,7 @@ def registered_categories() -> list[str]:
 def register_categories(categories: set[str]) -> None:
     """ADD categories to the registry (a string set: registering one twice is harmless)."""
     if categories:
-        FeedModel("registry", HEAD_POSITION).update(actions=[FeedModel.names.add(categories)])
+        apply_update(FeedModel("registry", HEAD_POSITION), [FeedModel.names.add(categories)])
 
 
 def write_version(feed: str, version: int, entries: list[FeedEntry]) -> None:

@@ -31,7 +31,7 @@ from chalicelib.domain.follows import (
 from chalicelib.store import events as event_store
 from chalicelib.store import shops as shop_store
 from chalicelib.store.aggregates import PROCESSED_MARK_DAYS, ProcessedEventModel
-from chalicelib.store.base import batch_get_items, table_meta
+from chalicelib.store.base import apply_update, batch_get_items, table_meta
 from chalicelib.store.transactions import run_transaction
 
 PREFERENCES = "preferences"
@@ -242,8 +242,8 @@ def _set_follower_count(shop_id: str, count: int) -> None:
 
     shop_model = shop_store.ShopModel
     try:
-        shop_model(shop_id).update(actions=[shop_model.follower_count.set(count)],
-                                   condition=shop_model.shop_id.exists())
+        apply_update(shop_model(shop_id), [shop_model.follower_count.set(count)],
+                     shop_model.shop_id.exists())
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise ValueError(f"follows name an unknown shop {shop_id!r}") from error

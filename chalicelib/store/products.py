@@ -24,7 +24,7 @@ from chalicelib.domain import ids
 from chalicelib.domain.catalog import Product, ProductStats, ProductStatus, RatingSummary, Sku
 from chalicelib.domain.events import product_changed
 from chalicelib.store import events as event_table
-from chalicelib.store.base import connection, differs, table_meta
+from chalicelib.store.base import apply_update, connection, differs, table_meta
 
 CATALOG_SHARDS = 16  # the whole-catalogue listing (a reindex) reads these in parallel
 
@@ -307,8 +307,7 @@ def set_shelf_listing(product_id: str, category: str | None, rank: float | None)
     condition = ProductModel.product_id.exists() & (
         differs(ProductModel.shelf_category, category) | differs(ProductModel.shelf_rank, rank))
     try:
-        ProductModel(product_id).update(actions=shelf_listing_actions(category, rank),
-                                        condition=condition)
+        apply_update(ProductModel(product_id), shelf_listing_actions(category, rank), condition)
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -345,8 +344,8 @@ def set_behaviour_stats(product_id: str, impressions: int, clicks: int, orders: 
     for path, value in values[1:]:
         changed = changed | differs(path, value)
     try:
-        ProductModel(product_id).update(actions=[path.set(value) for path, value in values],
-                                        condition=ProductModel.product_id.exists() & changed)
+        apply_update(ProductModel(product_id), [path.set(value) for path, value in values],
+                     ProductModel.product_id.exists() & changed)
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -389,7 +388,7 @@ def set_distribution(product_id: str, rate_bps: int | None) -> bool:
     condition = ProductModel.product_id.exists() & differs(ProductModel.commission_rate_bps,
                                                            rate_bps)
     try:
-        ProductModel(product_id).update(actions=actions, condition=condition)
+        apply_update(ProductModel(product_id), actions, condition)
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False

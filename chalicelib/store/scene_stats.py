@@ -30,7 +30,7 @@ from chalicelib.domain.behaviour import Effects
 from chalicelib.domain.scene_stats import Counts, RatesChange, RatesState
 from chalicelib.store import behaviour as behaviour_store
 from chalicelib.store.aggregates import PROCESSED_MARK_DAYS, ProcessedEventModel
-from chalicelib.store.base import table_meta, worker_pool
+from chalicelib.store.base import apply_update, table_meta, worker_pool
 from chalicelib.store.transactions import run_transaction
 
 PRIORS_CACHE_MS = 300_000
@@ -186,13 +186,13 @@ def write_rates(product_id: str, change: RatesChange, state: RatesState) -> None
 def register_partitions(partitions: set[str]) -> None:
     """ADD partitions to the registry's string set (one UpdateItem; idempotent)."""
     if partitions:
-        SceneStatsModel(figures.REGISTRY_ENTITY, figures.REGISTRY_SLOT).update(
-            actions=[SceneStatsModel.partitions.add(set(partitions))])
+        apply_update(SceneStatsModel(figures.REGISTRY_ENTITY, figures.REGISTRY_SLOT),
+                     [SceneStatsModel.partitions.add(set(partitions))])
 
 
 def unregister_partition(partition: str) -> None:
-    SceneStatsModel(figures.REGISTRY_ENTITY, figures.REGISTRY_SLOT).update(
-        actions=[SceneStatsModel.partitions.delete({partition})])
+    apply_update(SceneStatsModel(figures.REGISTRY_ENTITY, figures.REGISTRY_SLOT),
+                 [SceneStatsModel.partitions.delete({partition})])
 
 
 def registered_partitions() -> list[str]:

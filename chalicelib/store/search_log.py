@@ -17,7 +17,7 @@ from pynamodb.models import Model
 from chalicelib.domain import query_log
 from chalicelib.domain.clock import DAY_MS, business_day_start_ms
 from chalicelib.domain.query_log import LoggedQuery
-from chalicelib.store.base import table_meta, worker_pool
+from chalicelib.store.base import apply_update, table_meta, worker_pool
 
 
 class _LogMeta(table_meta("search_log")):
@@ -61,7 +61,7 @@ def record(day: str, query: str, results: int, relaxed: bool, first_page: bool,
     """Count one search request: one UpdateItem (ADD the counters, SET the last outcome)."""
     shard = query_log.shard_of(query)
     expires_at = (business_day_start_ms(day) + query_log.LOG_DAYS * DAY_MS) // 1000
-    SearchLogModel(query_log.partition(day, shard), query).update(actions=[
+    apply_update(SearchLogModel(query_log.partition(day, shard), query), [
         SearchLogModel.searches.add(1 if first_page else 0),
         SearchLogModel.pages.add(1),
         SearchLogModel.relaxed_searches.add(1 if relaxed and first_page else 0),

@@ -20,7 +20,15 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.domain.catalog import BundleSummary, Shop
-from chalicelib.store.base import batch_get, differs, key_id, query_page, save_new, table_meta
+from chalicelib.store.base import (
+    apply_update,
+    batch_get,
+    differs,
+    key_id,
+    query_page,
+    save_new,
+    table_meta,
+)
 
 
 class BundleSummaryMap(MapAttribute):
@@ -152,7 +160,8 @@ def flip_shelf(shop_id: str, from_version: int, expected_rev: int,
     from pynamodb.exceptions import UpdateError
 
     try:
-        ShopModel(shop_id).update(
+        apply_update(
+            ShopModel(shop_id),
             actions=[ShopModel.shelf_version.set(from_version + 1),
                      ShopModel.category_counts.set(category_counts),
                      ShopModel.shelf_stale.set(False)],
@@ -205,8 +214,8 @@ def _update_if_exists(shop_id: str, actions: list, condition=None) -> bool:
 
     guard = ShopModel.shop_id.exists()
     try:
-        ShopModel(shop_id).update(actions=actions,
-                                  condition=guard if condition is None else guard & condition)
+        apply_update(ShopModel(shop_id), actions,
+                     guard if condition is None else guard & condition)
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise

@@ -29,7 +29,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from chalicelib.domain.live import LINE, NightTotals, TailEntry
-from chalicelib.store.base import table_meta
+from chalicelib.store.base import apply_update, table_meta
 
 TAIL_SHARDS = 8
 TAIL_DAYS = 120  # index entries expire: a day is final long before (the last night is 14)
@@ -112,8 +112,8 @@ def advance_watermark(day: str) -> bool:
     """Move the watermark forward to `day` (never back); False when it was there already."""
     model = TailLineModel
     try:
-        model(STATE, WATERMARK).update(actions=[model.day.set(day)],
-                                       condition=model.day.does_not_exist() | (model.day < day))
+        apply_update(model(STATE, WATERMARK), [model.day.set(day)],
+                     model.day.does_not_exist() | (model.day < day))
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
