@@ -9,6 +9,7 @@ Set the environment (stage, region, endpoints) before calling: chalicelib reads 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -32,33 +33,124 @@ def prepare_database(base_url: str, in_process: bool = False) -> bool:
     # chalicelib reads the environment when imported: only now is it complete.
     from chalicelib.store.tables import create_missing_tables
     from local.demo_data import build_demo_catalog
-    from local.seed import load_search_index, seed_if_empty
+    from local.seed import plan_seed
 
     step("tables and queue")
     create_missing_tables(progress=detail)
     ensure_local_queue(show=not in_process)
     step("demo data")
     catalog = build_demo_catalog()
-    seeded = seed_if_empty(progress=detail, catalog=catalog, search_index=False)
-    if seeded:
-        step("scores: the daily score job, once, over the demo history")
-        run_score_job(progress=detail)
-        step("search: the index of the scored catalogue, in bulk")
-        load_search_index(catalog, detail)  # reflects every event so far: the stream skips them
-        step("feeds: priors, co-purchase lists, mall feeds and recommendation candidates, once")
-        run_feeds_job(progress=detail)
-    step("search: suggestions and hot queries, once, so the first keystroke has them")
-    from chalicelib.jobs import search_log
-
-    detail(f"  suggestions: {search_log.rebuild_suggestions()}")
-    detail(f"  hot queries: {search_log.refresh_hot_queries()}")
+    seed = plan_seed(catalog)
+    if seed is None:
+        detail("  demo data: the shops table has items already, not seeding")
+    else:
+        load_demo_world(seed, fork=in_process)
+    if seed is None:
+        step("search: suggestions and hot queries, once, so the first keystroke has them")
+        load_suggestions()
     step("try it (once chalice local below says it is serving)")
     for shop in catalog.shops[:3]:
         detail(f"  {shop.name} (owner {shop.owner_id}): {base_url}/shops/{shop.shop_id}/storefront")
     product = catalog.listed_products()[0]
     detail(f"  product page: {base_url}/products/{product.product_id}")
     detail("  merchant token for the first shop: make token ROLE=merchant SUB=m1")
-    return seeded
+    return seed is not None
+
+
+def load_demo_world(seed, fork: bool) -> None:
+    """The demo data and the jobs that derive what it implies, in the order each needs the one
+    before; with `fork` (in-process moto), two independent steps at a time (`local.lanes`), the
+    one that writes fewer items forked:
+    - the products and bundles with the score job's world (creators, campaigns, 90 days of
+      counters) and the shoppers' 90 days: these read nothing the products write (ratings
+      and follower counts come from the plan), and write other attributes of the shops
+      (follower counts, not tab counts);
+    - the live-stream demo, then the score job (which scores the stream's day too), with the
+      feeds job's first four phases run ahead (`run_phases_ahead`): the products' 30-day
+      rates, the priors, the co-purchase lists and the repurchase profiles read only the
+      behaviour and purchase counts the shoppers' loaders wrote (the score job reads no rates:
+      its shelf ranks are what they were with the rates after it); what the stream changes is
+      caught by the feeds job's own run. They write other attributes of the products (stock
+      and score; behaviour stats);
+    - the feeds job with the search index and the suggestions: neither reads what the other
+      writes (the search tables; the products' behaviour stats, which the index does not hold).
+    `SHELF_PREPARE_LANES=0` runs every step one after another, for comparison.
+    """
+    from local import lanes
+    from local.seed import (
+        collector_paused,
+        create_shops,
+        load_catalog,
+        load_scores_world,
+        load_search_index,
+        load_shopper_world,
+        load_stream_world,
+        report_seeded,
+    )
+
+    fork = fork and os.environ.get("SHELF_PREPARE_LANES", "1") != "0"
+    started = time.monotonic()
+    with collector_paused():
+        create_shops(seed, detail)
+        lanes.together(lambda: load_catalog(seed, detail),
+                       lambda: (load_scores_world(seed, detail), load_shopper_world(seed, detail)),
+                       fork="first" if fork else None)
+        report_seeded(seed, detail, started)
+        step("live stream demo and the daily score job once over the demo history, beside "
+             "the products' rates and co-purchase lists")
+        lanes.together(lambda: (load_stream_world(seed, detail), run_score_job(progress=detail)),
+                       lambda: run_phases_ahead("feeds", FEEDS_PHASES_AHEAD, detail),
+                       fork="second" if fork else None)
+        step("feeds (priors, co-purchase lists, mall feeds, recommendation candidates), and the "
+             "search index of the scored catalogue in bulk")
+        lanes.together(lambda: run_feeds_job(progress=detail),
+                       # reflects every event so far: the stream skips them
+                       lambda: (load_search_index(seed.catalog, detail), load_suggestions()),
+                       fork="first" if fork else None)
+
+
+# The feeds job's phases that read only what the demo data loaded (behaviour and purchase
+# counts), not the scores: `make run` does them beside the score job.
+FEEDS_PHASES_AHEAD = ("scene-rates", "scene-priors", "copurchase", "repurchase")
+
+
+def run_phases_ahead(job_name: str, phase_names: tuple[str, ...], progress: Progress) -> int:
+    """Handle every item of some phases of a job here, in the job's order, before and outside
+    its run, so the run finds them current and only reads them: every phase is idempotent, so
+    whatever changes in between is still caught by the run itself. Returns how many items
+    were handled."""
+    from chalicelib.jobs.runner import RunContext, get_job
+
+    job = get_job(job_name)
+    params = job.resolve({})
+    handled = 0
+    for index, phase in enumerate(job.phases):
+        if phase.name not in phase_names:
+            continue
+        started, done = time.monotonic(), 0
+        ctx = RunContext(job, f"{job.name}-ahead", 0, params, index)
+        for shard in phase.shards(ctx):
+            cursor = None
+            while True:
+                items, cursor = phase.page(ctx, shard, cursor, job.chunk_size)
+                results = [phase.handle(ctx, item) for item, _ in items]
+                if phase.after_chunk is not None:
+                    phase.after_chunk(ctx, results)
+                done += len(results)
+                if cursor is None:
+                    break
+        progress(f"  {job.name} {phase.name}, ahead of its run: {done} items in "
+                 f"{time.monotonic() - started:.1f}s")
+        handled += done
+    return handled
+
+
+def load_suggestions() -> None:
+    """Suggestions and hot queries once, so the first keystroke has them."""
+    from chalicelib.jobs import search_log
+
+    detail(f"  suggestions: {search_log.rebuild_suggestions()}")
+    detail(f"  hot queries: {search_log.refresh_hot_queries()}")
 
 
 def ensure_local_queue(show: bool = True) -> None:
@@ -98,7 +190,7 @@ def run_feeds_job(progress: Progress) -> dict:
 
     started_at = time.monotonic()
     run = runner.start("feeds", {}, force=True)
-    chunks = drain_job_queue()
+    chunks = drain_job_queue(progress=progress)
     summary = job_runs.get(run["run_id"])
     progress(f"  {run['run_id']}: {summary['status']}, {chunks} chunks, "
              f"{summary['items_done']} items in {time.monotonic() - started_at:.1f}s")

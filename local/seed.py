@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.clock import DAY_MS, now_ms
 from chalicelib.store import aggregates as aggregate_store
@@ -25,6 +28,9 @@ from local.demo_data import BASE_MS, DemoCatalog, build_demo_catalog
 from local.demo_history import CREATORS, build_demo_history
 from local.demo_shoppers import DemoOrder, DemoShoppers, apply_ratings, build_demo_shoppers
 
+if TYPE_CHECKING:
+    from local.demo_streams import StreamPlan
+
 PROGRESS_EVERY = 50
 
 
@@ -36,6 +42,32 @@ def shops_table_is_empty() -> bool:
     return not response.get("Items")
 
 
+@dataclass
+class DemoSeed:
+    """What an empty database gets: the catalogue, the shoppers' 90 days and the streams' plan
+    (None without streams), drawn up front so each step below loads its part."""
+
+    catalog: DemoCatalog
+    shoppers: DemoShoppers
+    stream_plan: StreamPlan | None
+
+
+def plan_seed(catalog: DemoCatalog | None = None, shoppers: DemoShoppers | None = None,
+              streams: bool = True) -> DemoSeed | None:
+    """The demo world for an empty shops table; None when it has items already."""
+    if not shops_table_is_empty():
+        return None
+    catalog = catalog or build_demo_catalog()
+    shoppers = shoppers or build_demo_shoppers(catalog, now_ms())
+    apply_ratings(catalog.products, shoppers.reviews)  # products carry their reviews' ratings
+    stream_plan = None
+    if streams:
+        from local.demo_streams import plan_streams
+
+        stream_plan = plan_streams(catalog, shoppers.as_of_ms)
+    return DemoSeed(catalog, shoppers, stream_plan)
+
+
 def seed_if_empty(progress: Callable[[str], object] = print, *,
                   catalog: DemoCatalog | None = None, search_index: bool = True,
                   shoppers: DemoShoppers | None = None, streams: bool = True) -> bool:
@@ -43,54 +75,65 @@ def seed_if_empty(progress: Callable[[str], object] = print, *,
     `search_index` False the caller loads the search index itself (`load_search_index`), once
     what it runs next (the score job) has changed the products. With `streams` (the default)
     the demo around live streams, creators and the Chuanliu plan follows (`local.demo_streams`);
-    the recommendation bench leaves it out, as its world ends before them.
+    the recommendation bench leaves it out, as its world ends before them. `make run` runs the
+    same steps, two at a time where they are independent (`local.prepare`).
 
     One writer, on purpose: moto's TransactWriteItems is not thread-safe (it deep-copies whole
     tables while other requests change them, and concurrent transactions fail with HTTP 500), so
-    loading on several threads breaks against the moto server `make run` starts. That deep copy
-    also makes each transaction cost grow with the table, and its garbage keeps the collector
-    busy: the collector is paused while loading (the copies hold no cycles, memory stays flat),
-    which takes seeding from about 15 s to about 10 s.
+    loading on several threads breaks against the moto server `make run` starts. The collector
+    is paused while loading: the items hold no cycles, and its full passes over millions of
+    objects cost seconds.
 
     If loading stops halfway (Ctrl-C), the shops table is no longer empty and the next run will
     not complete it: start from a fresh database (the runner's in-memory moto always is one).
     """
-    if not shops_table_is_empty():
+    seed = plan_seed(catalog, shoppers, streams)
+    if seed is None:
         progress("  demo data: the shops table has items already, not seeding")
         return False
-    catalog = catalog or build_demo_catalog()
-    shoppers = shoppers or build_demo_shoppers(catalog, now_ms())
-    apply_ratings(catalog.products, shoppers.reviews)  # products carry their reviews' ratings
     started = time.monotonic()
+    with collector_paused():
+        create_shops(seed, progress)
+        load_catalog(seed, progress)
+        if search_index:
+            load_search_index(seed.catalog, progress)
+        load_scores_world(seed, progress)
+        load_shopper_world(seed, progress)
+        load_stream_world(seed, progress)
+    report_seeded(seed, progress, started)
+    return True
+
+
+@contextmanager
+def collector_paused():
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _load(catalog, progress, search_index)
-        stream_plan = None
-        if streams:
-            from local.demo_streams import load_streams, plan_streams
-
-            stream_plan = plan_streams(catalog, shoppers.as_of_ms)
-        load_shopper_world(catalog, shoppers, progress,
-                           stream_plan.demo_orders() if stream_plan else ())
-        if stream_plan:
-            load_streams(stream_plan, catalog, progress)
+        yield
     finally:
         if collecting:
             gc.enable()
+
+
+def report_seeded(seed: DemoSeed, progress: Callable[[str], object], started: float) -> None:
+    catalog = seed.catalog
     listed = len(catalog.listed_products())
     progress(
         f"  demo data: {len(catalog.products)} products ({listed} on shelves, "
         f"{len(catalog.products) - listed} draft/off-shelf/live-only), "
         f"{len(catalog.bundles)} bundles loaded in {time.monotonic() - started:.1f}s"
     )
-    return True
 
 
-def _load(catalog: DemoCatalog, progress: Callable[[str], object], search_index: bool) -> None:
-    for shop in catalog.shops:
+def create_shops(seed: DemoSeed, progress: Callable[[str], object]) -> None:
+    for shop in seed.catalog.shops:
         catalog_store.create_shop(shop)
-    progress(f"  demo data: {len(catalog.shops)} shops created")
+    progress(f"  demo data: {len(seed.catalog.shops)} shops created")
+
+
+def load_catalog(seed: DemoSeed, progress: Callable[[str], object]) -> None:
+    """The products and bundles of the shops `create_shops` made."""
+    catalog = seed.catalog
     shops = {shop.shop_id: shop for shop in catalog.shops}
     total = len(catalog.products)
     for loaded, product in enumerate(catalog.products, start=1):
@@ -101,9 +144,14 @@ def _load(catalog: DemoCatalog, progress: Callable[[str], object], search_index:
             progress(f"  demo data: {loaded}/{total} products")
     for bundle in catalog.bundles:
         catalog_store.save_bundle(bundle, catalog.bundle_summary(bundle), shops[bundle.shop_id])
-    if search_index:
-        load_search_index(catalog, progress)
-    _load_scores_world(catalog, progress)
+
+
+def load_stream_world(seed: DemoSeed, progress: Callable[[str], object]) -> None:
+    """The live session, its videos, orders and money moves (`local.demo_streams`), if planned."""
+    if seed.stream_plan is not None:
+        from local.demo_streams import load_streams
+
+        load_streams(seed.stream_plan, seed.catalog, progress)
 
 
 def load_search_index(catalog: DemoCatalog, progress: Callable[[str], object]) -> None:
@@ -124,11 +172,12 @@ def load_search_index(catalog: DemoCatalog, progress: Callable[[str], object]) -
              f"in {time.monotonic() - started:.1f}s")
 
 
-def _load_scores_world(catalog: DemoCatalog, progress: Callable[[str], object]) -> None:
+def load_scores_world(seed: DemoSeed, progress: Callable[[str], object]) -> None:
     """Creators, two campaigns, and 90 days of history up to yesterday (the day the score job
     scores as of), as daily counters."""
     from chalicelib.jobs.scores import last_complete_day
 
+    catalog = seed.catalog
     for creator_id, name, bio in CREATORS:
         creator_store.create(creator_store.Creator(creator_id, name, bio, None, BASE_MS))
     for campaign in demo_campaigns():
@@ -152,15 +201,13 @@ def _as_orders(demo_orders: list[DemoOrder], catalog: DemoCatalog, as_of_ms: int
                          as_of_ms, []) for demo in demo_orders]
 
 
-def load_shopper_world(catalog: DemoCatalog, shoppers: DemoShoppers,
-                       progress: Callable[[str], object],
-                       stream_orders: Iterable[DemoOrder] = ()) -> None:
+def load_shopper_world(seed: DemoSeed, progress: Callable[[str], object]) -> None:
     """The demo shoppers' 90 days, in bulk: their orders and reviews, follows (true follower
     counts), linked devices, browse events and paid orders as the per-scene counters and
     affinities, the purchase patterns recommendations learn from, and the mall's categories.
     Each loader writes what its live consumer would have (their tests prove it).
-    `stream_orders` (local.demo_streams) join the purchase patterns and the scene counters
-    here; their order items are written, attributed, by the streams loader."""
+    The stream plan's orders join the purchase patterns and the scene counters here; their
+    order items are written, attributed, by the streams loader (`load_stream_world`)."""
     from chalicelib.services import purchases as purchase_service
     from chalicelib.services import scene_stats
     from chalicelib.store import behaviour as behaviour_store
@@ -170,6 +217,8 @@ def load_shopper_world(catalog: DemoCatalog, shoppers: DemoShoppers,
     from local.demo_shoppers import domain_orders
 
     started = time.monotonic()
+    catalog, shoppers = seed.catalog, seed.shoppers
+    stream_orders = seed.stream_plan.demo_orders() if seed.stream_plan else []
     orders = domain_orders(shoppers, catalog)
     load_orders(orders)
     load_reviews(shoppers.reviews, catalog.products)
@@ -177,7 +226,6 @@ def load_shopper_world(catalog: DemoCatalog, shoppers: DemoShoppers,
     for device_id, shopper_id, linked_at in shoppers.devices:
         behaviour_store.link_device(shopper_id, device_id, linked_at)
     # first: it writes the shoppers' activity items whole, which load_events then moves on
-    stream_orders = list(stream_orders)
     learnt = purchase_service.load_history(
         (order.buyer_id, order.order_id, order.paid_at, order.purchase_lines())
         for order in [*shoppers.orders, *stream_orders])
