@@ -27,6 +27,7 @@ import pickle
 import signal
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -44,20 +45,29 @@ class LaneFailed(RuntimeError):
     """The forked step raised; the message carries its traceback."""
 
 
-def together(first: Step, second: Step, *, fork: str | None) -> tuple[Any, Any]:
+def together(first: Step, second: Step, *, fork: str | None,
+             progress: Callable[[str], object] | None = None) -> tuple[Any, Any]:
     """Run both steps and return their results. `fork` ("first" or "second") names the step that
     runs in a forked child, the one that writes fewer items (they are merged one by one); None
-    (moto is not this process's), or a platform without fork, runs `first`, then `second`."""
+    (moto is not this process's), or a platform without fork, runs `first`, then `second`.
+    `progress` gets one line on what the fork cost: the wait for the child, the merge."""
     if fork is None or not hasattr(os, "fork"):
         return first(), second()
     forked, here = (first, second) if fork == "first" else (second, first)
+    started = time.monotonic()
     lane = _ForkedLane(forked)
     try:
         result = here()
     except BaseException:
         lane.abandon()
         raise
-    theirs = lane.join()
+    done_here = time.monotonic()
+    theirs, merged = lane.join()
+    if progress is not None:
+        ended = time.monotonic()
+        progress(f"  two at a time: this step {done_here - started:.1f}s, the forked one "
+                 f"{lane.seconds:.1f}s; {merged} items it wrote merged in {lane.merge_seconds:.1f}s"
+                 f" ({ended - started:.1f}s in all)")
     return (theirs, result) if fork == "first" else (result, theirs)
 
 
@@ -74,9 +84,10 @@ class _ForkedLane:
         code = 1
         try:
             _die_with_parent()
+            started = time.monotonic()
             written = _record_writes()
             result = step()
-            payload = ("ok", result, _images(written))
+            payload = ("ok", (result, time.monotonic() - started), _images(written))
             code = 0
         except BaseException:
             payload = ("failed", traceback.format_exc(), [])
@@ -88,7 +99,8 @@ class _ForkedLane:
         finally:
             os._exit(code)
 
-    def join(self) -> Any:
+    def join(self) -> tuple[Any, int]:
+        """The forked step's result and how many items it wrote, once they are merged here."""
         _, status = os.waitpid(self._pid, 0)
         self._out.seek(0)
         try:
@@ -99,8 +111,11 @@ class _ForkedLane:
             self._out.close()
         if outcome != "ok":
             raise LaneFailed(f"the forked step failed:\n{result}")
+        result, self.seconds = result
+        started = time.monotonic()
         _merge(images)
-        return result
+        self.merge_seconds = time.monotonic() - started
+        return result, len(images)
 
     def abandon(self) -> None:
         try:

@@ -61,10 +61,10 @@ def load_demo_world(seed, fork: bool) -> None:
     """The demo data and the jobs that derive what it implies, in the order each needs the one
     before; with `fork` (in-process moto), two independent steps at a time (`local.lanes`), the
     one that writes fewer items forked:
-    - the products and bundles with the score job's world (creators, campaigns, 90 days of
-      counters) and the shoppers' 90 days: these read nothing the products write (ratings
-      and follower counts come from the plan), and write other attributes of the shops
-      (follower counts, not tab counts);
+    - the products, bundles and the score job's world (creators, campaigns, 90 days of
+      counters) with the shoppers' 90 days: the shoppers' loaders read nothing those write
+      (ratings and follower counts come from the plan), and write other attributes of the
+      shops (follower counts, not tab counts);
     - the live-stream demo, then the score job (which scores the stream's day too), with the
       feeds job's first four phases run ahead (`run_phases_ahead`): the products' 30-day
       rates, the priors, the co-purchase lists and the repurchase profiles read only the
@@ -92,21 +92,21 @@ def load_demo_world(seed, fork: bool) -> None:
     started = time.monotonic()
     with collector_paused():
         create_shops(seed, detail)
-        lanes.together(lambda: load_catalog(seed, detail),
-                       lambda: (load_scores_world(seed, detail), load_shopper_world(seed, detail)),
-                       fork="first" if fork else None)
+        lanes.together(lambda: (load_catalog(seed, detail), load_scores_world(seed, detail)),
+                       lambda: load_shopper_world(seed, detail),
+                       fork="first" if fork else None, progress=detail)
         report_seeded(seed, detail, started)
         step("live stream demo and the daily score job once over the demo history, beside "
              "the products' rates and co-purchase lists")
         lanes.together(lambda: (load_stream_world(seed, detail), run_score_job(progress=detail)),
                        lambda: run_phases_ahead("feeds", FEEDS_PHASES_AHEAD, detail),
-                       fork="second" if fork else None)
+                       fork="second" if fork else None, progress=detail)
         step("feeds (priors, co-purchase lists, mall feeds, recommendation candidates), and the "
              "search index of the scored catalogue in bulk")
         lanes.together(lambda: run_feeds_job(progress=detail),
                        # reflects every event so far: the stream skips them
                        lambda: (load_search_index(seed.catalog, detail), load_suggestions()),
-                       fork="first" if fork else None)
+                       fork="first" if fork else None, progress=detail)
 
 
 # The feeds job's phases that read only what the demo data loaded (behaviour and purchase
