@@ -73,6 +73,7 @@ def together(first: Step, second: Step, *, fork: str | None,
 
 class _ForkedLane:
     def __init__(self, step: Step) -> None:
+        self.seconds = self.merge_seconds = 0.0  # the step's, in the child; the merge's, here
         self._out = tempfile.TemporaryFile()  # noqa: SIM115  (closed by join or abandon)
         sys.stdout.flush()
         sys.stderr.flush()

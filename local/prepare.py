@@ -12,6 +12,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from local.seed import DemoSeed
 
 Progress = Callable[[str], object]
 
@@ -57,7 +61,7 @@ def prepare_database(base_url: str, in_process: bool = False) -> bool:
     return seed is not None
 
 
-def load_demo_world(seed, fork: bool) -> None:
+def load_demo_world(seed: DemoSeed, fork: bool) -> None:
     """The demo data and the jobs that derive what it implies, in the order each needs the one
     before; with `fork` (in-process moto), two independent steps at a time (`local.lanes`), the
     one that writes fewer items forked:
