@@ -70,14 +70,13 @@ def load_demo_world(seed: DemoSeed, fork: bool) -> None:
       (ratings and follower counts come from the plan), and write other attributes of the
       shops (follower counts, not tab counts);
     - the live-stream demo, then the score job (which scores the stream's day too), with the
-      feeds job's first four phases run ahead (`run_phases_ahead`): the products' 30-day
-      rates, the priors, the co-purchase lists and the repurchase profiles read only the
-      behaviour and purchase counts the shoppers' loaders wrote (the score job reads no rates:
-      its shelf ranks are what they were with the rates after it); what the stream changes is
-      caught by the feeds job's own run. They write other attributes of the products (stock
-      and score; behaviour stats);
-    - the feeds job with the search index and the suggestions: neither reads what the other
-      writes (the search tables; the products' behaviour stats, which the index does not hold).
+      feeds job's run up to its first phase that reads the scores (`start_feeds_run`): its
+      products' 30-day rates, priors, co-purchase lists and repurchase profiles read only the
+      behaviour and purchase counts the shoppers' loaders wrote, and the score job reads none
+      of what they write; they write other attributes of the products (stock and score;
+      behaviour stats);
+    - the rest of the feeds job's run (mall feeds, candidates) with the search index and the
+      suggestions: neither reads what the other writes (the search tables; the feeds).
     `SHELF_PREPARE_LANES=0` runs every step one after another, for comparison.
     """
     from local import lanes
@@ -101,52 +100,16 @@ def load_demo_world(seed: DemoSeed, fork: bool) -> None:
                        fork="first" if fork else None, progress=detail)
         report_seeded(seed, detail, started)
         step("live stream demo and the daily score job once over the demo history, beside "
-             "the products' rates and co-purchase lists")
-        lanes.together(lambda: (load_stream_world(seed, detail), run_score_job(progress=detail)),
-                       lambda: run_phases_ahead("feeds", FEEDS_PHASES_AHEAD, detail),
-                       fork="second" if fork else None, progress=detail)
-        step("feeds (priors, co-purchase lists, mall feeds, recommendation candidates), and the "
+             "the feeds job's first phases (rates, priors, co-purchase lists, repurchase)")
+        _, (feeds_run, held) = lanes.together(
+            lambda: (load_stream_world(seed, detail), run_score_job(progress=detail)),
+            lambda: start_feeds_run(detail), fork="second" if fork else None, progress=detail)
+        step("the rest of the feeds job (mall feeds, recommendation candidates), beside the "
              "search index of the scored catalogue in bulk")
-        lanes.together(lambda: run_feeds_job(progress=detail),
+        lanes.together(lambda: finish_feeds_run(feeds_run, held, detail),
                        # reflects every event so far: the stream skips them
                        lambda: (load_search_index(seed.catalog, detail), load_suggestions()),
                        fork="first" if fork else None, progress=detail)
-
-
-# The feeds job's phases that read only what the demo data loaded (behaviour and purchase
-# counts), not the scores: `make run` does them beside the score job.
-FEEDS_PHASES_AHEAD = ("scene-rates", "scene-priors", "copurchase", "repurchase")
-
-
-def run_phases_ahead(job_name: str, phase_names: tuple[str, ...], progress: Progress) -> int:
-    """Handle every item of some phases of a job here, in the job's order, before and outside
-    its run, so the run finds them current and only reads them: every phase is idempotent, so
-    whatever changes in between is still caught by the run itself. Returns how many items
-    were handled."""
-    from chalicelib.jobs.runner import RunContext, get_job
-
-    job = get_job(job_name)
-    params = job.resolve({})
-    handled = 0
-    for index, phase in enumerate(job.phases):
-        if phase.name not in phase_names:
-            continue
-        started, done = time.monotonic(), 0
-        ctx = RunContext(job, f"{job.name}-ahead", 0, params, index)
-        for shard in phase.shards(ctx):
-            cursor = None
-            while True:
-                items, cursor = phase.page(ctx, shard, cursor, job.chunk_size)
-                results = [phase.handle(ctx, item) for item, _ in items]
-                if phase.after_chunk is not None:
-                    phase.after_chunk(ctx, results)
-                done += len(results)
-                if cursor is None:
-                    break
-        progress(f"  {job.name} {phase.name}, ahead of its run: {done} items in "
-                 f"{time.monotonic() - started:.1f}s")
-        handled += done
-    return handled
 
 
 def load_suggestions() -> None:
@@ -186,16 +149,38 @@ def run_score_job(progress: Progress, force: bool = False) -> dict:
     return summary
 
 
-def run_feeds_job(progress: Progress) -> dict:
-    """Run the feeds job now (forced) and work the jobs queue until it is done."""
-    from chalicelib.jobs import runner
-    from chalicelib.store import job_runs
-    from local.pumps import drain_job_queue
+# The feeds job's first phase that ranks by the scores (the mall feeds); the phases before it
+# (rates, priors, co-purchase, repurchase) read only behaviour and purchase counts.
+FEEDS_FIRST_SCORED_PHASE = "category"
 
-    started_at = time.monotonic()
-    run = runner.start("feeds", {}, force=True)
-    chunks = drain_job_queue(progress=progress)
+
+def start_feeds_run(progress: Progress) -> tuple[dict, list[dict]]:
+    """Start the feeds job now (forced) and work its chunks up to its first phase that reads the
+    scores; the run and that phase's chunks, held back for `finish_feeds_run`."""
+    from chalicelib.jobs import feeds, runner
+    from local.pumps import hold_job_chunks
+
+    started = time.monotonic()
+    first_scored = next(n for n, phase in enumerate(feeds.JOB.phases)
+                        if phase.name == FEEDS_FIRST_SCORED_PHASE)
+    run = runner.start(feeds.JOB_NAME, {}, force=True)
+    chunks, held = hold_job_chunks(
+        lambda chunk: chunk["job"] == feeds.JOB_NAME and chunk["phase"] >= first_scored,
+        progress)
+    progress(f"  {run['run_id']}: {chunks} chunks before its {FEEDS_FIRST_SCORED_PHASE} phase "
+             f"in {time.monotonic() - started:.1f}s, {len(held)} held for after the scores")
+    return run, held
+
+
+def finish_feeds_run(run: dict, held: list[dict], progress: Progress) -> dict:
+    """Work the held chunks of the feeds run `start_feeds_run` began, and the rest of the run."""
+    from chalicelib.store import job_runs
+    from local.pumps import work_chunks
+
+    started = time.monotonic()
+    chunks = work_chunks(held, progress)
     summary = job_runs.get(run["run_id"])
-    progress(f"  {run['run_id']}: {summary['status']}, {chunks} chunks, "
-             f"{summary['items_done']} items in {time.monotonic() - started_at:.1f}s")
+    progress(f"  {run['run_id']}: {summary['status']}, {chunks} more chunks, "
+             f"{summary['items_done']} items in all, the rest in "
+             f"{time.monotonic() - started:.1f}s")
     return summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Callable
 
 
 class StreamPump:
@@ -99,16 +100,52 @@ def _as_lambda_record(record: dict, arn: str) -> dict:
 def drain_job_queue(progress=None, max_rounds: int = 10_000) -> int:
     """Process the chunks of every job (the jobs queue) until the queue is empty; returns how
     many chunks."""
+    return _work_queue(progress, max_rounds, stop_at=None)[0]
+
+
+def hold_job_chunks(stop_at: Callable[[dict], bool], progress=None,
+                    max_rounds: int = 10_000) -> tuple[int, list[dict]]:
+    """Work the jobs queue as `drain_job_queue` does until a chunk that `stop_at` accepts comes
+    up; that chunk and every other one still queued are taken off the queue, not done, and
+    returned with how many were done (`make run` finishes the feeds job in a forked step:
+    `work_chunks`)."""
+    return _work_queue(progress, max_rounds, stop_at)
+
+
+def work_chunks(chunks: list[dict], progress=None) -> int:
+    """Do chunks taken off the queue (`hold_job_chunks`) as the queue would have handed them
+    out, then drain the queue of what they lead to; returns how many chunks."""
+    from chalicelib.jobs.runner import process_chunk
+
+    for chunk in chunks:
+        process_chunk(chunk)
+    if progress and chunks:
+        progress(f"  job chunks done: {len(chunks)} held ({_where(chunks[-1])})")
+    return len(chunks) + drain_job_queue(progress)
+
+
+def _work_queue(progress, max_rounds: int,
+                stop_at: Callable[[dict], bool] | None) -> tuple[int, list[dict]]:
     from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
     from chalicelib.jobs.runner import handle_queue_batch
     from chalicelib.queues import JOBS_QUEUE, delete, receive
 
-    done = 0
+    done, held = 0, []
     for _ in range(max_rounds):
         messages = receive(JOBS_QUEUE)
         if not messages:
-            return done
+            return done, held
+        if stop_at is not None or held:
+            bodies = [json.loads(m["Body"]) for m in messages]
+            first = next((n for n, body in enumerate(bodies) if held or stop_at(body)), None)
+            if first is not None:
+                for message, body in zip(messages[first:], bodies[first:], strict=True):
+                    held.append(body)
+                    delete(JOBS_QUEUE, message["ReceiptHandle"])
+                messages = messages[:first]
+                if not messages:
+                    continue
         event = {"Records": [
             {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"],
              "body": m["Body"], "attributes": m.get("Attributes", {}), "messageAttributes": {},
@@ -125,9 +162,11 @@ def drain_job_queue(progress=None, max_rounds: int = 10_000) -> int:
                 delete(JOBS_QUEUE, message["ReceiptHandle"])
         done += len(messages) - len(failed)
         if progress:
-            body = json.loads(messages[-1]["Body"])
-            progress(f"  job chunks done: {done} ({body['job']} phase {body['phase']}, "
-                     f"shard {body['shard']})")
+            progress(f"  job chunks done: {done} ({_where(json.loads(messages[-1]['Body']))})")
         if failed:
             raise RuntimeError(f"{len(failed)} job chunks failed")
-    return done
+    return done, held
+
+
+def _where(chunk: dict) -> str:
+    return f"{chunk['job']} phase {chunk['phase']}, shard {chunk['shard']}"

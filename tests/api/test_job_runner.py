@@ -97,6 +97,21 @@ def test_a_two_phase_job_runs_every_item_once_phase_after_phase(fake):
     assert runner.status("scores", "fake-x") is None  # a run belongs to its job
 
 
+def test_a_run_held_at_a_phase_and_finished_later_runs_every_item_once(fake):
+    from local.pumps import hold_job_chunks, work_chunks
+
+    runner.start("fake", {"label": "x"})
+    done, held = hold_job_chunks(lambda chunk: chunk["phase"] >= 1)
+    assert done == 4 and fake.items() == ALL[:-1]  # phase 0 whole, nothing of phase 1
+    assert [(chunk["phase"], chunk["shard"]) for chunk in held] == [(1, "all")]
+    assert receive(JOBS_QUEUE) == []  # held chunks are off the queue, not left to a poller
+    assert runner.status("fake", "fake-x")["status"] == "running"
+    assert work_chunks(held) == 1
+    assert fake.items() == ALL and len(fake.handled) == len(ALL)
+    run = runner.status("fake", "fake-x")
+    assert (run["status"], run["chunks_done"], run["items_done"]) == ("done", 5, 7)
+
+
 def test_a_second_start_does_nothing_and_a_forced_rerun_runs_it_again(fake):
     first = runner.start("fake", {})  # resolve fills the label in
     drain_job_queue()
