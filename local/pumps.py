@@ -113,8 +113,9 @@ def hold_job_chunks(stop_at: Callable[[dict], bool], progress=None,
 
 
 def work_chunks(chunks: list[dict], progress=None) -> int:
-    """Do chunks taken off the queue (`hold_job_chunks`) as the queue would have handed them
-    out, then drain the queue of what they lead to; returns how many chunks."""
+    """Do chunks taken off the queue (`hold_job_chunks`) one by one, in the order they were
+    queued (a failing chunk raises: there is no queue to hand it out again), then drain the
+    queue of what they lead to; returns how many chunks."""
     from chalicelib.jobs.runner import process_chunk
 
     for chunk in chunks:
