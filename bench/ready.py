@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import time
 from pathlib import Path
 
 from bench.table import render, run_section
+from local.run import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 RUNS = 2  # per way
@@ -32,16 +32,10 @@ READY = re.compile(r"ready after ([0-9.]+)s")
 WAYS = {"two at a time": "1", "one after another": "0"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def time_to_ready(lanes: str, progress) -> float:
     """One `make run` (local.run) until it is ready; its own figure, in seconds."""
     with tempfile.TemporaryDirectory(prefix="shelf-ready-") as scratch:
-        env = {**os.environ, "SHELF_PORT": str(_free_port()), "SHELF_PREPARE_LANES": lanes,
+        env = {**os.environ, "SHELF_PORT": str(free_port()), "SHELF_PREPARE_LANES": lanes,
                "SHELF_RUN_STATE_FILE": str(Path(scratch) / "run.json"),
                "SHELF_TEST_CLOCK_FILE": str(Path(scratch) / "clock.json"),
                "PYTHONUNBUFFERED": "1"}

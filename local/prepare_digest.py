@@ -5,7 +5,7 @@
 
 The database is prepared as `make run`'s moto process does it (in-process moto), at a fixed
 moment (DIGEST_AT_MS), so two runs draw the same demo world. Each item is written as sorted JSON
-with the ids drawn at random (`chalicelib.domain.ids`: a prefix, then 01 and a random tail)
+with the ids drawn at random (`chalicelib.domain.ids`: a prefix, then `ID_BODY`)
 masked and string sets sorted, which leaves exactly what two equal preparations share. The
 two ways of preparing must leave equal digests (tests/integration/test_prepare_lanes.py).
 """
@@ -19,7 +19,6 @@ import re
 import sys
 
 DIGEST_AT_MS = 1_796_115_600_000  # 2026-12-01 09:00 UTC
-_RANDOM_ID = re.compile(r"\b[a-z]{0,3}01[0-9a-hjkmnp-tv-z]{16,}\b")
 
 
 def digest() -> dict[str, list[str]]:
@@ -39,7 +38,10 @@ def _normalised(attributes: dict) -> str:
     plain = {name: ({kind: sorted(values) for kind, values in value.items()}
                     if "SS" in value or "NS" in value else value)
              for name, value in attributes.items()}
-    return _RANDOM_ID.sub("<id>", json.dumps(plain, sort_keys=True, ensure_ascii=False))
+    from chalicelib.domain.ids import ID_BODY
+
+    return re.sub(rf"\b[a-z]{{0,3}}{ID_BODY}\b", "<id>",
+                  json.dumps(plain, sort_keys=True, ensure_ascii=False))
 
 
 def differences(first: dict[str, list[str]], second: dict[str, list[str]]) -> list[str]:

@@ -17,11 +17,11 @@ from chalicelib.domain import clock
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _TIME_CHARS = 10
 _RANDOM_CHARS = 10
-_BODY = "[0-9a-hjkmnp-tv-z]{20}"
-_SHOP_RE = re.compile(rf"^s{_BODY}$")
-_PRODUCT_RE = re.compile(rf"^(s{_BODY})\.p{_BODY}$")
-_BUNDLE_RE = re.compile(rf"^(s{_BODY})\.b{_BODY}$")
-_SKU_RE = re.compile(rf"^(s{_BODY}\.p{_BODY})\.(0|[1-9][0-9]?)$")
+ID_BODY = "[0-9a-hjkmnp-tv-z]{20}"  # what follows an id's prefix: time, then random
+_SHOP_RE = re.compile(rf"^s{ID_BODY}$")
+_PRODUCT_RE = re.compile(rf"^(s{ID_BODY})\.p{ID_BODY}$")
+_BUNDLE_RE = re.compile(rf"^(s{ID_BODY})\.b{ID_BODY}$")
+_SKU_RE = re.compile(rf"^(s{ID_BODY}\.p{ID_BODY})\.(0|[1-9][0-9]?)$")
 MAX_SKUS_PER_PRODUCT = 50
 # A client's Idempotency-Key header: the services check it, the API contract documents it.
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")

@@ -6,15 +6,15 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
+from chalicelib.domain.ids import ID_BODY
 from chalicelib.domain.live import MAX_ANCHORS, MAX_SESSION_PRODUCTS
 from chalicelib.schemas.behaviour import ProductId, ScenesReportParams
 from chalicelib.schemas.common import RequestModel, text
 from chalicelib.schemas.orders import Instant, OptionalId
 from chalicelib.schemas.search import ShopId
 
-_ID_BODY = "[0-9a-hjkmnp-tv-z]{20}"
 LIVE_PREFIX, VIDEO_PREFIX = "lv", "vd"
-LiveId = Annotated[str, StringConstraints(pattern=rf"^{LIVE_PREFIX}{_ID_BODY}$")]
+LiveId = Annotated[str, StringConstraints(pattern=rf"^{LIVE_PREFIX}{ID_BODY}$")]
 Day = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 

@@ -8,7 +8,6 @@ request atomically; the clients still race freely.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,10 @@ import pytest
 import requests
 
 from local import api_server
+from local.run import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 INTEGRATION_SECRET = "integration-secret-0123456789-abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
